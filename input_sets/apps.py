@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class InputSetsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'input_sets'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "input_sets"

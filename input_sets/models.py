@@ -86,9 +86,7 @@ class PlanningInputSet(models.Model):
         on_delete=models.PROTECT,
         related_name="input_sets",
     )
-    label = models.CharField(
-        _("label"), max_length=100, unique=True, validators=[label_validator]
-    )
+    label = models.CharField(_("label"), max_length=100, unique=True, validators=[label_validator])
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -161,6 +159,12 @@ class InputSetChild(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        from .sections import SECTIONS
+
+        section = next(s for s in SECTIONS if s.model is type(self))
+        return " / ".join(str(getattr(self, f)) for f in section.key)
 
 
 def _non_negative(model: str, *fields: str) -> list[models.CheckConstraint]:
