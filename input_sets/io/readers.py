@@ -324,11 +324,7 @@ def _check_duplicates(section: Section, frame, source, errors: list) -> None:
     if not dup.any():
         return
     first_line = source["line"].groupby([keys[k] for k in key]).transform("first")
-    shown = 0
-    for idx in np.flatnonzero(dup.to_numpy()):
-        shown += 1
-        if shown > MAX_ISSUES_PER_CODE:
-            break
+    for idx in np.flatnonzero(dup.to_numpy())[:MAX_ISSUES_PER_CODE]:
         values = ", ".join(f"{k}={frame.at[idx, k]}" for k in key)
         errors.append(
             ImportIssue(
