@@ -323,7 +323,7 @@ def _check_duplicates(section: Section, frame, source, errors: list) -> None:
     dup = keys.duplicated(keep="first")
     if not dup.any():
         return
-    first_line = source["line"].groupby([keys[k] for k in key]).transform("first")
+    first_line = source["line"].groupby([keys[k] for k in key], dropna=False).transform("first")
     for idx in np.flatnonzero(dup.to_numpy())[:MAX_ISSUES_PER_CODE]:
         values = ", ".join(f"{k}={frame.at[idx, k]}" for k in key)
         errors.append(

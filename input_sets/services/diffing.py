@@ -55,7 +55,8 @@ def diff_section(section: Section, current: pd.DataFrame, other: pd.DataFrame) -
         },
         "added": _records(added, section.fields),
         "removed": _records(
-            removed.rename(columns={f"{f}__prev": f for f in values}), section.fields
+            removed[key + [f"{f}__prev" for f in values]].set_axis(key + values, axis=1),
+            section.fields,
         ),
         "changed": changed,
     }

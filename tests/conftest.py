@@ -1,0 +1,66 @@
+"""Fixtures shared by every test module."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from input_sets.io.bundle import InputBundle
+from input_sets.services import input_set_import
+
+from .factories import ConfigVersionFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_SAMPLE = ROOT.parent / "shared" / "data" / "scpln_sample_planning"
+OWN_SAMPLE = ROOT / "samples" / "planning_sample"
+
+
+@pytest.fixture
+def shared_sample() -> Path:
+    """The real input files nobody here wrote (read-only; ``../shared`` beside the repo)."""
+    if not SHARED_SAMPLE.is_dir():
+        pytest.skip("../shared/data is not beside this checkout")
+    return SHARED_SAMPLE
+
+
+@pytest.fixture
+def sample_dir(tmp_path) -> Path:
+    """A writable copy of the project's own sample, for tests that alter files."""
+    target = tmp_path / "sample"
+    shutil.copytree(OWN_SAMPLE, target)
+    return target
+
+
+@pytest.fixture
+def config_version(db):
+    return ConfigVersionFactory(pk=1)
+
+
+@pytest.fixture
+def import_dir(config_version):
+    """``import_dir(path, label=..., **kwargs)`` → ImportReport, through the import service."""
+
+    def run(path, label="sample", **kwargs):
+        kwargs.setdefault("config_version_id", config_version.pk)
+        return input_set_import(bundle=InputBundle.from_path(path), label=label, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(
+        username="reviewer",
+        perms=["input_sets.review_planninginputset", "input_sets.view_planninginputset"],
+    )
+
+
+@pytest.fixture
+def viewer(db):
+    return UserFactory(username="viewer", perms=["input_sets.view_planninginputset"])
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"

@@ -1,0 +1,77 @@
+"""factory-boy factories shared by the test suite."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from audit.models import InputSetEvent
+from input_sets import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+    is_staff = True
+
+    @factory.post_generation
+    def perms(self, create, extracted, **kwargs):
+        """``UserFactory(perms=["input_sets.review_planninginputset", ...])``."""
+        for name in extracted or []:
+            app_label, codename = name.split(".")
+            self.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        if create:
+            self.save()
+
+
+class ConfigVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CanonicalConfigVersion
+
+    name = factory.Sequence(lambda n: f"config {n}")
+    version_tag = "v1"
+
+
+class InputSetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.PlanningInputSet
+
+    config_version = factory.SubFactory(ConfigVersionFactory)
+    label = factory.Sequence(lambda n: f"set_{n}")
+    content_hash = factory.Faker("sha256")
+
+
+class FamilyDemandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.FamilyDemand
+
+    input_set = factory.SubFactory(InputSetFactory)
+    family_code = factory.Sequence(lambda n: f"F{n}")
+    period = "2026-01"
+    demand = 100.0
+
+
+class MixShareFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.MixShare
+
+    input_set = factory.SubFactory(InputSetFactory)
+    family_code = "F1"
+    sku_code = factory.Sequence(lambda n: f"SKU{n}")
+    share = 0.5
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InputSetEvent
+
+    input_set = factory.SubFactory(InputSetFactory)
+    action = "upload"
+    actor = "tester"
