@@ -57,9 +57,7 @@ def aggregate(
     c_row = cap_p[pcodes]
     big_d = d_tot[pcodes]
     with np.errstate(divide="ignore", invalid="ignore"):
-        raw = np.where(
-            big_d <= 0, 0.0, np.where(c_row >= big_d, demand, demand * c_row / big_d)
-        )
+        raw = np.where(big_d <= 0, 0.0, np.where(c_row >= big_d, demand, demand * c_row / big_d))
     if round_mode == "int":
         d_i = np.rint(demand)
         target = np.maximum(0.0, np.minimum(np.rint(cap_p), np.bincount(pcodes, d_i, n_p)))

@@ -131,7 +131,9 @@ def allocate(
     # position of each expanded row inside its period's week list
     starts = np.cumsum(counts) - counts
     within = np.arange(len(k_idx)) - np.repeat(starts, counts)
-    period_first = pd.Series(np.cumsum(wt_counts.to_numpy()) - wt_counts.to_numpy(), wt_counts.index)
+    period_first = pd.Series(
+        np.cumsum(wt_counts.to_numpy()) - wt_counts.to_numpy(), wt_counts.index
+    )
     wt_row = pd.Series(p_of_fs).map(period_first).fillna(0).to_numpy(dtype=np.int64)
     wt_row = np.repeat(wt_row, counts) + within
     weeks = wt["week"].to_numpy()[wt_row]

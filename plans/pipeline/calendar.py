@@ -292,7 +292,13 @@ class PlanCalendar:
             for pos, (w, r, wt) in enumerate(self.period_weeks(p)):
                 rows.append((p, w, r, wt, pos))
         return pd.DataFrame(rows, columns=["period", "week", "ratio", "weight", "pos"]).astype(
-            {"period": "str", "week": "str", "ratio": "float64", "weight": "float64", "pos": "int64"}
+            {
+                "period": "str",
+                "week": "str",
+                "ratio": "float64",
+                "weight": "float64",
+                "pos": "int64",
+            }
         )
 
     def week_period_weights(self, week: str) -> dict[str, float]:

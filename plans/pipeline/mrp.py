@@ -353,7 +353,9 @@ def _empty_mrp() -> pd.DataFrame:
         {
             c: pd.Series(
                 [],
-                dtype="str" if c in ("item", "week") else ("int64" if c == "lt_weeks" else "float64"),
+                dtype="str"
+                if c in ("item", "week")
+                else ("int64" if c == "lt_weeks" else "float64"),
             )
             for c in MRP_COLUMNS
         }

@@ -2,6 +2,7 @@
 
 import json
 import zipfile
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -93,7 +94,7 @@ def test_import_error_exits_1_with_the_report(sample_dir, config_version, tmp_pa
             "--report",
             str(report_path),
             "--json",
-            stdout=open(tmp_path / "o", "w"),
+            stdout=StringIO(),
         )
     assert exc_info.value.returncode == 1
     saved = json.loads(report_path.read_text())

@@ -296,10 +296,9 @@ def test_merge_upserts_by_natural_key_and_keeps_the_rest(sample_dir, import_dir,
 
     report = import_dir(patch, label="merged", apply_mode="merge")
 
-    demand = dict(
-        ((f, p), d)
-        for f, p, d in FamilyDemand.objects.values_list("family_code", "period", "demand")
-    )
+    demand = {
+        (f, p): d for f, p, d in FamilyDemand.objects.values_list("family_code", "period", "demand")
+    }
     assert demand[("KETTLE", "2026-01")] == 999  # updated
     assert demand[("RICE", "2026-01")] == 5  # added
     assert demand[("TOASTER", "2026-06")] == 720  # kept
