@@ -7,15 +7,15 @@ or ``COPY`` (PostgreSQL): one model instance per row costs several times more at
 (figures in ``docs/performance.md``).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 from django.db import connection
 
-from ..sections import Section
+from planning_hub.bulk import CHUNK_ROWS, insert_frame
 
-CHUNK_ROWS = 50_000
+from ..sections import Section
 
 
 def empty_frame(section: Section) -> pd.DataFrame:
@@ -85,54 +85,12 @@ def insert_section(
 ) -> int:
     """Bulk-insert a canonical ``frame`` as rows of ``input_set_id``; returns the row count.
 
-    Runs inside the caller's transaction. ``progress(n)`` is called after each chunk with the
-    number of rows just written.
+    Runs inside the caller's transaction; ``progress(n)`` after each chunk of rows.
     """
-    if frame.empty:
-        return 0
-    meta = section.model._meta
-    qn = connection.ops.quote_name
-    columns = ["input_set_id", *(meta.get_field(f).column for f in section.fields)]
-    nullable = {f for f in section.fields if meta.get_field(f).null}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = f"COPY {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
-                for chunk in _chunks(input_set_id, section, frame, nullable):
-                    for row in chunk:
-                        copy.write_row(row)
-                    if progress:
-                        progress(len(chunk))
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            sql = (
-                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
-                f"VALUES ({placeholders})"
-            )
-            for chunk in _chunks(input_set_id, section, frame, nullable):
-                cursor.executemany(sql, chunk)
-                if progress:
-                    progress(len(chunk))
-    return len(frame)
-
-
-def _chunks(
-    input_set_id: int, section: Section, frame: pd.DataFrame, nullable: set[str]
-) -> Iterator[list]:
-    """Rows as python tuples (NaN → None), CHUNK_ROWS at a time to bound memory."""
-    for start in range(0, len(frame), CHUNK_ROWS):
-        part = frame.iloc[start : start + CHUNK_ROWS]
-        cols = []
-        for column in section.columns:
-            values = part[column.field]
-            if column.kind == "float":
-                arr = values.to_numpy(dtype="float64")
-                if column.field in nullable:
-                    obj = arr.astype(object)
-                    obj[np.isnan(arr)] = None
-                    cols.append(obj.tolist())
-                else:
-                    cols.append(arr.tolist())
-            else:
-                cols.append(values.tolist())
-        yield list(zip([input_set_id] * len(part), *cols, strict=True))
+    return insert_frame(
+        section.model,
+        frame,
+        fields=section.fields,
+        fixed={"input_set_id": input_set_id},
+        progress=progress,
+    )
