@@ -29,8 +29,8 @@ def insert_frame(
     chunk."""
     if frame.empty:
         return 0
-    fixed = fixed or {}
     meta = model._meta
+    fixed = {**_defaults(model, set(fields) | set(fixed or {})), **(fixed or {})}
     qn = connection.ops.quote_name
     names = [*fixed, *fields]
     columns = [meta.get_field(n).column for n in names]
@@ -56,6 +56,22 @@ def insert_frame(
     return len(frame)
 
 
+def _defaults(model, given: set[str]) -> dict[str, object]:
+    """Model-level defaults of the columns the frame leaves out (raw SQL does not apply them)."""
+    out = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name in given or field.attname in given:
+            continue
+        if field.has_default():
+            value = field.get_default()
+            out[field.name] = json.dumps(value) if isinstance(field, models.JSONField) else value
+        elif field.null:
+            out[field.name] = None
+        elif field.empty_strings_allowed:
+            out[field.name] = ""
+    return out
+
+
 def _chunks(model, frame: pd.DataFrame, fields: list[str], fixed: dict) -> Iterator[list[tuple]]:
     meta = model._meta
     for start in range(0, len(frame), CHUNK_ROWS):
@@ -76,6 +92,8 @@ def _chunks(model, frame: pd.DataFrame, fields: list[str], fixed: dict) -> Itera
                     cols.append(np.nan_to_num(arr, nan=0.0).tolist())
             elif isinstance(field, models.BooleanField):
                 cols.append([bool(v) for v in values])
+            elif field.empty_strings_allowed and not field.null:
+                cols.append(values.astype(object).where(values.notna(), "").tolist())
             else:
                 cols.append(values.tolist())
         yield list(zip(*cols, strict=True))

@@ -141,3 +141,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django_q": {"level": "WARNING"}},
 }
+
+# --- Plans and runs -------------------------------------------------------------------------
+# Keep at most this many runs (oldest deleted first, baselines never); 0 = unlimited.
+RUNS_DB_MAX_ROWS = env.int("RUNS_DB_MAX_ROWS", default=0)
+# Keep at most this many plans (oldest whole plans trimmed, never those of baseline runs).
+PLANS_DB_MAX_ROWS = env.int("PLANS_DB_MAX_ROWS", default=0)
+# Log plan_repository_capacity_trim_alert when one trim removes at least this many plans.
+PLANS_DB_GUARD_ALERT_THRESHOLD = env.int("PLANS_DB_GUARD_ALERT_THRESHOLD", default=50)
+# Plans of at most this many input rows may run synchronously from the API (?sync=true).
+PLANS_SYNC_MAX_INPUT_ROWS = env.int("PLANS_SYNC_MAX_INPUT_ROWS", default=20_000)

@@ -1,1 +1,301 @@
-# Create your models here.
+"""Plan versions and what a planning run stores for them.
+
+A :class:`PlanVersion` records exactly which input set produced it (FK plus label and content
+hash snapshots). The pipeline's results are stored per version as :class:`PlanSeries` (one row
+per level × bucket × item, spec ``planning_pipeline.md`` §12.2), :class:`PlanKPI` (§12.3/§12.5)
+and :class:`PlanArtifact` (JSON documents, including the input snapshot). :class:`PlanJob`
+tracks the background execution (django-q2 has no running-state API, so we own it).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_version_id() -> str:
+    """Server-generated plan version id: ``pv-YYYYMMDD-HHMMSS-<6 hex>`` (UTC)."""
+    return f"pv-{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+class PlanState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    AGGREGATED = "aggregated", _("Aggregated")
+    DISAGGREGATED = "disaggregated", _("Disaggregated")
+    SCHEDULED = "scheduled", _("Scheduled")
+    EXECUTED = "executed", _("Executed")
+
+
+PLAN_STEPS = [s.value for s in PlanState]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
+
+
+FINISHED_JOB_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED)
+
+
+class Trigger(models.TextChoices):
+    UI = "ui", _("Hub page")
+    API = "api", _("API")
+    CLI = "cli", _("Command line")
+
+
+class SeriesLevel(models.TextChoices):
+    AGGREGATE = "aggregate", _("Aggregate (family × period)")
+    DET = "det", _("Detail (SKU × week)")
+    MRP = "mrp", _("MRP (item × week)")
+    MRP_FINAL = "mrp_final", _("MRP after capacity (item × week)")
+    WEEKLY_SUMMARY = "weekly_summary", _("Weekly capacity summary")
+
+
+class PlanVersion(models.Model):
+    """One plan: parameters, state, and the input set it was built from.
+
+    ``input_set`` is NULL only in legacy mode (explicitly requested, no set). ``is_legacy`` and
+    ``is_missing`` drive the warnings of runbook §5.
+    """
+
+    version_id = models.CharField(
+        _("version"), max_length=64, unique=True, default=new_version_id, editable=False
+    )
+    config_version = models.ForeignKey(
+        "input_sets.CanonicalConfigVersion",
+        verbose_name=_("config version"),
+        on_delete=models.PROTECT,
+        related_name="plans",
+    )
+    input_set = models.ForeignKey(
+        "input_sets.PlanningInputSet",
+        verbose_name=_("input set"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plans",
+    )
+    input_set_label = models.CharField(
+        _("input set label"), max_length=100, blank=True, db_index=True
+    )
+    input_set_content_hash = models.CharField(
+        _("input set content hash"), max_length=64, blank=True
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=PlanState.choices, default=PlanState.DRAFT
+    )
+    invalid_steps = models.JSONField(_("invalidated steps"), default=list, blank=True)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    parent_version = models.ForeignKey(
+        "self",
+        verbose_name=_("parent version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
+        indexes = [
+            models.Index(fields=["config_version", "-created_at"], name="plan_cfg_created_idx"),
+            models.Index(fields=["state", "-created_at"], name="plan_state_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=PLAN_STEPS), name="plan_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.version_id
+
+    @property
+    def is_legacy(self) -> bool:
+        """Planned without an input set (runbook §5 "Legacy mode")."""
+        return not self.input_set_label
+
+    @property
+    def is_missing(self) -> bool:
+        """A label was recorded but the set no longer resolves (runbook §5 "Missing InputSet")."""
+        return bool(self.input_set_label) and self.input_set_id is None
+
+
+class PlanArtifact(models.Model):
+    """A JSON document of a plan (``aggregate.json``, ``planning_inputs.json``, …)."""
+
+    plan = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="artifacts")
+    name = models.CharField(_("name"), max_length=100)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("plan artifact")
+        verbose_name_plural = _("plan artifacts")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "name"], name="plan_artifact_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.name}"
+
+
+class PlanSeries(models.Model):
+    """One row of a plan's time series (spec §12.2). Quantities in pieces.
+
+    Measures per level: ``aggregate`` demand/supply/backlog per family × period with
+    capacity_used = period capacity; ``det`` per SKU × week with on hand open/close;
+    ``mrp``/``mrp_final`` gross requirement (demand), planned receipts (supply), net requirement
+    (backlog) per item × week; ``weekly_summary`` original load (demand), adjusted load (supply),
+    spill out (backlog) and capacity per week. Other per-row details sit in ``extra``.
+    """
+
+    plan = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="series")
+    level = models.CharField(_("level"), max_length=16, choices=SeriesLevel.choices)
+    time_bucket_type = models.CharField(_("bucket type"), max_length=8)
+    time_bucket_key = models.CharField(_("bucket"), max_length=32)
+    item_key = models.CharField(_("item"), max_length=100)
+    item_name = models.CharField(_("item name"), max_length=200, blank=True)
+    location_key = models.CharField(_("location"), max_length=100, default="global")
+    location_type = models.CharField(_("location type"), max_length=32, default="global")
+    region_key = models.CharField(max_length=100, blank=True)
+    network_key = models.CharField(max_length=100, blank=True)
+    source = models.CharField(_("source step"), max_length=32, blank=True)
+    policy = models.CharField(max_length=32, blank=True)
+    cutover_flag = models.BooleanField(default=False)
+    boundary_zone = models.CharField(max_length=8, blank=True)
+    window_index = models.IntegerField(null=True, blank=True)
+    lock_flag = models.BooleanField(default=False)
+    locked_by = models.CharField(max_length=150, blank=True)
+    quality_flag = models.CharField(max_length=32, blank=True)
+    demand = models.FloatField(_("demand"), default=0)
+    supply = models.FloatField(_("supply"), default=0)
+    backlog = models.FloatField(_("backlog"), default=0)
+    inventory_open = models.FloatField(_("on hand (open)"), default=0)
+    inventory_close = models.FloatField(_("on hand (close)"), default=0)
+    prod_qty = models.FloatField(default=0)
+    ship_qty = models.FloatField(default=0)
+    capacity_used = models.FloatField(_("capacity"), default=0)
+    cost_total = models.FloatField(default=0)
+    service_level = models.FloatField(null=True, blank=True)
+    spill_in = models.FloatField(_("spill in"), null=True, blank=True)
+    spill_out = models.FloatField(_("spill out"), null=True, blank=True)
+    adjustment = models.FloatField(null=True, blank=True)
+    carryover_in = models.FloatField(null=True, blank=True)
+    carryover_out = models.FloatField(null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("plan series row")
+        verbose_name_plural = _("plan series")
+        ordering = ["level", "time_bucket_key", "item_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "plan",
+                    "level",
+                    "time_bucket_type",
+                    "time_bucket_key",
+                    "item_key",
+                    "location_key",
+                ],
+                name="plan_series_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "level", "item_key"], name="series_plan_level_item_idx"),
+            models.Index(
+                fields=["plan", "level", "time_bucket_key"], name="series_plan_level_bucket_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.time_bucket_key} {self.item_key}"
+
+
+class PlanKPI(models.Model):
+    """A KPI value (spec §12.3, §12.5): ``fill_rate`` (ratio), ``backlog_total``,
+    ``demand_total``, ``supply_total``, ``unserved_spill`` (pieces), ``utilisation_pct`` (%),
+    ``backlog_days`` (days), per ``total`` / ``month`` / ``week`` bucket."""
+
+    plan = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="kpis")
+    metric = models.CharField(_("metric"), max_length=64)
+    bucket_type = models.CharField(_("bucket type"), max_length=8, default="total")
+    bucket_key = models.CharField(_("bucket"), max_length=32, default="total")
+    value = models.FloatField(_("value"))
+    unit = models.CharField(_("unit"), max_length=16, blank=True)
+    source = models.CharField(_("source"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("plan KPI")
+        verbose_name_plural = _("plan KPIs")
+        ordering = ["metric", "bucket_type", "bucket_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "metric", "bucket_type", "bucket_key"], name="plan_kpi_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["metric", "bucket_type"], name="kpi_metric_bucket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.metric}[{self.bucket_key}]={self.value}"
+
+
+class PlanJob(models.Model):
+    """One execution of the planning pipeline for a plan, run by a django-q2 worker (or inline).
+
+    ``status`` queued → running → succeeded | failed; queued → canceled. ``progress`` is a
+    percentage and ``current_step`` the pipeline step being computed; ``heartbeat_at`` moves
+    with progress so a job whose worker died can be told from a slow one.
+    """
+
+    plan = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="jobs")
+    task_id = models.CharField(_("django-q2 task id"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
+    current_step = models.CharField(_("current step"), max_length=64, blank=True)
+    trigger = models.CharField(_("trigger"), max_length=8, choices=Trigger.choices)
+    worker = models.CharField(_("worker"), max_length=128, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("plan job")
+        verbose_name_plural = _("plan jobs")
+        indexes = [models.Index(fields=["status", "-submitted_at"], name="planjob_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=JobStatus.values), name="plan_job_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="plan_job_progress_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_JOB_STATUSES

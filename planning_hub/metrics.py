@@ -1,0 +1,46 @@
+"""Prometheus metrics of Planning Hub (names as in the seeds' runbooks, ``003`` §5–6, ``004`` §5).
+
+Each metric is incremented exactly where its event happens, in the service layer. django-
+prometheus exposes the default registry at ``/metrics``.
+"""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+input_set_imports_total = Counter(
+    "input_set_imports_total", "Input-set imports by outcome and source.", ["result", "source"]
+)
+input_set_reviews_total = Counter(
+    "input_set_reviews_total", "Input-set review transitions.", ["action"]
+)
+run_without_input_set_total = Counter(
+    "run_without_input_set_total", "Plans run in legacy mode (no input set).", ["entrypoint"]
+)
+plans_created_total = Counter("plans_created_total", "Plan versions created.")
+plans_reconciled_total = Counter(
+    "plans_reconciled_total", "Plans whose pipeline ran through reconcile and were stored."
+)
+runs_total = Counter("runs_total", "Runs finished, by status.", ["status"])
+jobs_enqueued_total = Counter("jobs_enqueued_total", "Jobs handed to workers.", ["type"])
+jobs_completed_total = Counter("jobs_completed_total", "Jobs that succeeded.", ["type"])
+jobs_failed_total = Counter("jobs_failed_total", "Jobs that failed.", ["type"])
+jobs_duration_seconds = Histogram(
+    "jobs_duration_seconds",
+    "Job run time.",
+    ["type"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800),
+)
+plan_series_rows_total = Counter("plan_series_rows_total", "Plan series rows written.")
+plan_db_write_latency_seconds = Histogram(
+    "plan_db_write_latency_seconds",
+    "Time to persist one plan (series, KPIs, artifacts).",
+    buckets=(0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+plan_artifact_write_error_total = Counter(
+    "plan_artifact_write_error_total", "Plan artifacts that could not be stored.", ["artifact"]
+)
+plan_db_capacity_trim_total = Counter(
+    "plan_db_capacity_trim_total", "Plans deleted by the PLANS_DB_MAX_ROWS guard.", ["reason"]
+)
+plan_db_last_trim_timestamp = Gauge(
+    "plan_db_last_trim_timestamp", "Unix time of the last plan trim.", multiprocess_mode="max"
+)
