@@ -153,8 +153,10 @@ class PlanningInputSet(models.Model):
 class InputSetChild(models.Model):
     """Common base of the eight child tables (rows of one input file)."""
 
+    # db_index=False: every child's unique natural key starts with input_set_id, which serves
+    # the "rows of one set" lookups; a second index only slows million-row imports.
     input_set = models.ForeignKey(
-        PlanningInputSet, on_delete=models.CASCADE, related_name="%(class)s_rows"
+        PlanningInputSet, on_delete=models.CASCADE, related_name="%(class)s_rows", db_index=False
     )
 
     class Meta:

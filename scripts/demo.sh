@@ -1,20 +1,40 @@
 #!/usr/bin/env bash
-# make demo: migrate, load + approve the bundled sample, create a demo login, serve.
+# make demo: migrate, load + approve the bundled sample, start the django-q2 cluster, create a
+# plan through the worker, print its KPIs and the URLs, then serve on 127.0.0.1:8000 with the
+# cluster running. Ctrl-C stops both. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-export DJANGO_SETTINGS_MODULE=planning_hub.settings
+HOST=${DEMO_HOST:-127.0.0.1}
+PORT=${DEMO_PORT:-8000}
+mkdir -p var/log
+
 $PY manage.py migrate --noinput -v0
 $PY manage.py load_sample_data --approve
 $PY manage.py ensure_demo_users
-echo
-$PY manage.py list_planning_input_sets
-$PY manage.py show_planning_input_events --label demo_sample --limit 5
+
+$PY manage.py qcluster >var/log/qcluster.log 2>&1 &
+QPID=$!
+SERVER_PID=""
+stop() {
+  trap - INT TERM EXIT
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  kill "$QPID" 2>/dev/null || true
+  wait "$QPID" 2>/dev/null || true
+  echo "Planning Hub demo stopped."
+}
+trap stop INT TERM EXIT
+
+echo "Creating a plan from demo_sample through the django-q2 worker (pid $QPID)…"
+$PY manage.py create_plan --config-version-id 1 --input-set-label demo_sample --wait --timeout 600
 cat <<MSG
 
-Planning Hub is running on http://127.0.0.1:8000/
-  admin:    http://127.0.0.1:8000/admin/   (user admin / password admin — demo only)
-  metrics:  http://127.0.0.1:8000/metrics
-Press Ctrl-C to stop.
+Planning Hub is running on http://$HOST:$PORT/
+  admin (review input sets, plans, runs, jobs): http://$HOST:$PORT/admin/  user admin / password admin (demo only)
+  metrics:                                      http://$HOST:$PORT/metrics
+  worker log:                                   var/log/qcluster.log
+Press Ctrl-C to stop the server and the worker.
 MSG
-exec $PY manage.py runserver 127.0.0.1:8000 --noreload
+$PY manage.py runserver "$HOST:$PORT" --noreload &
+SERVER_PID=$!
+wait "$SERVER_PID"

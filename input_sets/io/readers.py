@@ -7,6 +7,7 @@ count the header as line 1, as a spreadsheet shows them.
 
 import io
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -190,17 +191,22 @@ def _read_csv(section: Section, filename: str, text: str, collector: _Collector)
     mapping = _map_headers(columns, list(raw.columns), collector)
     if mapping is None:
         return None, None
+    needs_strip = re.search(r"[^\S\n]", text) is not None
+    stripped = {
+        header: (raw[header].str.strip() if needs_strip else raw[header])
+        for header in set(mapping.values())
+    }
     blank = np.ones(len(raw), dtype=bool)
-    for header in mapping.values():
-        blank &= raw[header].str.strip().eq("").to_numpy()
-    raw = raw.loc[~blank]
-    lines = pd.Series(raw.index.to_numpy() + 2, index=raw.index)
+    for values in stripped.values():
+        blank &= values.eq("").to_numpy()
+    keep = ~blank
+    lines = pd.Series(raw.index.to_numpy()[keep] + 2, index=raw.index[keep])
     out = {}
     for column in columns:
         header = mapping.get(column.field)
-        values = raw[header].str.strip() if header else pd.Series("", index=raw.index)
+        values = stripped[header][keep] if header else pd.Series("", index=lines.index)
         out[column.field] = _convert(column, header, values, lines, collector)
-    frame = pd.DataFrame(out, index=raw.index)
+    frame = pd.DataFrame(out, index=lines.index)
     metric_code = METRIC_FILES.get(filename)
     if metric_code:
         frame["metric_code"] = metric_code

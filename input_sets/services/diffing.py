@@ -36,16 +36,21 @@ def diff_section(section: Section, current: pd.DataFrame, other: pd.DataFrame) -
     for mask in diff_mask.values():
         any_diff |= mask
     changed_rows = both[any_diff]
-    changed = []
-    for pos, (_, row) in zip(np.flatnonzero(any_diff), changed_rows.iterrows(), strict=True):
-        changed.append(
-            {
-                "key": {k: _py(row[k]) for k in key},
-                "columns": [f for f in values if diff_mask[f][pos]],
-                "current": {f: _py(row[f]) for f in section.fields},
-                "previous": {f: _py(row[f if f in key else f"{f}__prev"]) for f in section.fields},
-            }
-        )
+    current_cols = {f: changed_rows[f].tolist() for f in section.fields}
+    previous_cols = {
+        f: current_cols[f] if f in key else changed_rows[f"{f}__prev"].tolist()
+        for f in section.fields
+    }
+    masks = {f: diff_mask[f][any_diff] for f in values}
+    changed = [
+        {
+            "key": {k: _py(current_cols[k][i]) for k in key},
+            "columns": [f for f in values if masks[f][i]],
+            "current": {f: _py(current_cols[f][i]) for f in section.fields},
+            "previous": {f: _py(previous_cols[f][i]) for f in section.fields},
+        }
+        for i in range(len(changed_rows))
+    ]
     return {
         "counts": {
             "added": len(added),

@@ -16,14 +16,22 @@ from ..sections import SECTIONS
 
 
 def content_hash(
-    frames: dict[str, pd.DataFrame], calendar: dict | None, params: dict | None
+    frames: dict[str, pd.DataFrame],
+    calendar: dict | None,
+    params: dict | None,
+    *,
+    canonical: bool = False,
 ) -> str:
     """Hex sha256 of the canonical serialization of ``frames`` (section name → frame),
-    ``calendar`` and ``params``. Frames need not be sorted; missing sections count as empty."""
+    ``calendar`` and ``params``. Missing sections count as empty. Frames are canonicalised
+    (sorted) first unless the caller says they already are (``canonical=True``)."""
     digest = hashlib.sha256()
     for section in SECTIONS:
         frame = frames.get(section.name)
-        frame = empty_frame(section) if frame is None else canonical_frame(section, frame)
+        if frame is None:
+            frame = empty_frame(section)
+        elif not canonical:
+            frame = canonical_frame(section, frame)
         digest.update(f"[{section.name}]\n".encode())
         digest.update(frame.to_csv(index=False, lineterminator="\n", na_rep="").encode())
     for name, value in (("calendar", calendar), ("params", params or {})):

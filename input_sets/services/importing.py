@@ -15,6 +15,7 @@ from django.db import connection, transaction
 
 from audit.models import EventAction
 from audit.services import event_record
+from planning_hub import metrics
 
 from ..choices import ApplyMode, InputSetSource, InputSetStatus
 from ..exceptions import ConfigVersionExists, ConfigVersionNotFound, ImportRejected
@@ -96,6 +97,40 @@ def input_set_import(
     """
     if apply_mode not in ApplyMode.values:
         raise ValueError(f"apply_mode must be one of {ApplyMode.values}")
+    try:
+        report = _import(
+            bundle,
+            label,
+            config_version_id,
+            create_config_version,
+            apply_mode,
+            validate_only,
+            source,
+            actor,
+            user,
+            comment,
+            progress,
+        )
+    except ImportRejected:
+        metrics.input_set_imports_total.labels(result="rejected", source=source).inc()
+        raise
+    metrics.input_set_imports_total.labels(result=report.action, source=source).inc()
+    return report
+
+
+def _import(
+    bundle,
+    label,
+    config_version_id,
+    create_config_version,
+    apply_mode,
+    validate_only,
+    source,
+    actor,
+    user,
+    comment,
+    progress,
+) -> ImportReport:
     report = ImportReport(apply_mode=apply_mode)
     if not re.match(LABEL_PATTERN, label or ""):
         report.errors.append(
@@ -125,7 +160,7 @@ def input_set_import(
         _check_set(parsed, frames, calendar, report)
         _reject_if_errors(report)
         report.counts = {s.name: len(frames[s.name]) for s in SECTIONS}
-        digest = content_hash(frames, calendar, params)
+        digest = content_hash(frames, calendar, params, canonical=True)
         if validate_only:
             report.action = "validated"
             report.input_set = _summary(existing, label, config_version_id, digest)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import EventAction, InputSetEvent
 from audit.services import event_record
+from planning_hub import metrics
 
 from ..choices import InputSetStatus
 from ..exceptions import InputSetNotFound, InvalidTransition, ReviewRefused
@@ -82,6 +83,7 @@ def input_set_review(
             comment=comment,
             metadata={"from": previous, "to": target, **(metadata or {})},
         )
+    metrics.input_set_reviews_total.labels(action=action).inc()
     return input_set
 
 

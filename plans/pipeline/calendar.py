@@ -184,6 +184,7 @@ class PlanCalendar:
     # ------------------------------------------------------------------ properties
     @property
     def has_calendar(self) -> bool:
+        """True when a calendar with at least one period was given."""
         return bool(self._periods)
 
     @property
@@ -193,12 +194,15 @@ class PlanCalendar:
 
     @property
     def calendar_periods(self) -> list[str]:
+        """Calendar period keys in chronological order."""
         return sorted(self._periods, key=self._period_rank.__getitem__)
 
     def has_period(self, period: str) -> bool:
+        """True when the calendar defines ``period``."""
         return period in self._periods
 
     def has_week(self, week: str) -> bool:
+        """True when the calendar defines the week code."""
         return week in self._weeks
 
     # ------------------------------------------------------------------ ordering (§3.5, Q1)
@@ -364,6 +368,7 @@ class PlanCalendar:
         return None
 
     def period_bounds(self, period: str) -> tuple[dt.date, dt.date] | None:
+        """First and last day of a period (calendar, else parsed ``YYYY-MM``/``YYYY-Www``)."""
         cp = self._periods.get(period)
         if cp is not None:
             return cp.start, cp.end

@@ -199,6 +199,7 @@ class PlanParams:
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
+        """Names of all parameters."""
         return tuple(f.name for f in fields(cls))
 
     @classmethod
@@ -230,7 +231,9 @@ class PlanParams:
         return cls(**values)
 
     def replace(self, **changes: Any) -> PlanParams:
+        """Copy with some parameters changed (validated again)."""
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
+        """Parameters as a JSON-serialisable dict."""
         return dataclasses.asdict(self)

@@ -97,4 +97,4 @@ class Command(BaseCommand):
             f"input set: {inputs['label'] or '(legacy mode)'}  hash {inputs['content_hash'] or '-'}"
         )
         for key, value in payload["kpis"].items():
-            self.stdout.write(f"  {key:<18} {value:,.4g}")
+            self.stdout.write(f"  {key:<18} {value:>14,.3f}")
