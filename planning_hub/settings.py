@@ -151,3 +151,7 @@ PLANS_DB_MAX_ROWS = env.int("PLANS_DB_MAX_ROWS", default=0)
 PLANS_DB_GUARD_ALERT_THRESHOLD = env.int("PLANS_DB_GUARD_ALERT_THRESHOLD", default=50)
 # Plans of at most this many input rows may run synchronously from the API (?sync=true).
 PLANS_SYNC_MAX_INPUT_ROWS = env.int("PLANS_SYNC_MAX_INPUT_ROWS", default=20_000)
+# Step artifacts (aggregate.json, …) keep their rows up to this size; bigger plans rely on the
+# series (plan_export rebuilds the rows). The input snapshot keeps its tables up to the second.
+PLAN_ARTIFACT_MAX_ROWS = env.int("PLAN_ARTIFACT_MAX_ROWS", default=100_000)
+PLAN_SNAPSHOT_MAX_ROWS = env.int("PLAN_SNAPSHOT_MAX_ROWS", default=500_000)

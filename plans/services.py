@@ -39,7 +39,16 @@ from .inputs import (
     inputs_snapshot,
     snapshot_frames,
 )
-from .models import JobStatus, PlanArtifact, PlanJob, PlanKPI, PlanSeries, PlanState, PlanVersion
+from .models import (
+    PLAN_STEPS,
+    JobStatus,
+    PlanArtifact,
+    PlanJob,
+    PlanKPI,
+    PlanSeries,
+    PlanState,
+    PlanVersion,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -320,10 +329,10 @@ def _persist(plan: PlanVersion, result, snapshot: dict | None) -> dict:
         ],
         batch_size=1000,
     )
-    artifacts = dict(result.to_artifacts())
+    artifacts = {name: _bounded(payload) for name, payload in result.to_artifacts().items()}
     artifacts["warnings.json"] = {"warnings": result.warnings}
     if snapshot is not None:
-        artifacts[INPUTS_ARTIFACT] = snapshot
+        artifacts[INPUTS_ARTIFACT] = _bounded_snapshot(snapshot)
     artifacts[INPUT_SET_ARTIFACT] = {
         "label": plan.input_set_label or None,
         "input_set_id": plan.input_set_id,
@@ -340,6 +349,24 @@ def _persist(plan: PlanVersion, result, snapshot: dict | None) -> dict:
     return {
         k["metric"]: k["value"] for k in result.kpis if k.get("bucket_type", "total") == "total"
     }
+
+
+def _bounded(payload: dict) -> dict:
+    """Step artifacts repeat the series; beyond ``PLAN_ARTIFACT_MAX_ROWS`` rows their ``rows``
+    are left out (``rows_omitted`` says how many) and ``plan_export`` rebuilds them from the
+    series, so a large plan is not stored twice."""
+    rows = payload.get("rows")
+    if isinstance(rows, list) and len(rows) > settings.PLAN_ARTIFACT_MAX_ROWS:
+        return {**payload, "rows": [], "rows_omitted": len(rows)}
+    return payload
+
+
+def _bounded_snapshot(snapshot: dict) -> dict:
+    """The input snapshot keeps its tables up to ``PLAN_SNAPSHOT_MAX_ROWS`` rows in total;
+    beyond that the immutable input set (same id and content hash) is the snapshot."""
+    if sum(snapshot["counts"].values()) <= settings.PLAN_SNAPSHOT_MAX_ROWS:
+        return snapshot
+    return {**snapshot, "tables": {}, "tables_omitted": True}
 
 
 def _store_artifacts(plan: PlanVersion, artifacts: dict[str, dict]) -> None:
@@ -445,3 +472,28 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def plan_state_advance(*, plan: PlanVersion, to: str) -> PlanVersion:
+    """Move a plan forward to step ``to`` (draft → aggregated → disaggregated → scheduled →
+    executed). Never moves backwards (a lower target keeps the current state); clears the
+    invalid marks of the steps up to the new state (reference §2.3). Raises ``ValueError``
+    for an unknown step."""
+    if to not in PLAN_STEPS:
+        raise ValueError(f"Unknown plan step '{to}'.")
+    target = max(PLAN_STEPS.index(to), PLAN_STEPS.index(plan.state))
+    plan.state = PLAN_STEPS[target]
+    plan.invalid_steps = [s for s in plan.invalid_steps if PLAN_STEPS.index(s) > target]
+    plan.save(update_fields=["state", "invalid_steps", "updated_at"])
+    return plan
+
+
+def plan_state_invalidate(*, plan: PlanVersion, from_step: str) -> PlanVersion:
+    """Set the plan back to ``from_step`` and mark every later step invalid."""
+    if from_step not in PLAN_STEPS:
+        raise ValueError(f"Unknown plan step '{from_step}'.")
+    index = PLAN_STEPS.index(from_step)
+    plan.state = from_step
+    plan.invalid_steps = PLAN_STEPS[index + 1 :]
+    plan.save(update_fields=["state", "invalid_steps", "updated_at"])
+    return plan

@@ -194,3 +194,44 @@ def test_shared_sample_plan_matches_the_reference_totals(shared_sample, config_v
         "mrp_final": 212,
         "weekly_summary": 53,
     }
+
+
+def test_state_advances_forward_only_and_invalidation_marks_later_steps(ready_set):
+    from plans.services import plan_state_advance, plan_state_invalidate
+
+    plan = plan_create_and_execute(
+        config_version_id=1, input_set_label="demo", trigger="cli", sync=True
+    ).plan
+    plan_state_invalidate(plan=plan, from_step="aggregated")
+    assert (plan.state, plan.invalid_steps) == (
+        "aggregated",
+        ["disaggregated", "scheduled", "executed"],
+    )
+    plan_state_advance(plan=plan, to="scheduled")
+    assert (plan.state, plan.invalid_steps) == ("scheduled", ["executed"])
+    plan_state_advance(plan=plan, to="draft")  # never backwards
+    assert plan.state == "scheduled"
+    with pytest.raises(ValueError):
+        plan_state_advance(plan=plan, to="published")
+
+
+def test_large_step_artifacts_are_not_stored_twice(ready_set, settings, tmp_path):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.PLAN_ARTIFACT_MAX_ROWS = 10
+    settings.PLAN_SNAPSHOT_MAX_ROWS = 10
+    plan = plan_create_and_execute(
+        config_version_id=1, input_set_label="demo", trigger="cli", sync=True
+    ).plan
+    stored = PlanArtifact.objects.get(plan=plan, name="sku_week.json").payload
+    assert stored["rows"] == [] and stored["rows_omitted"] > 10
+    assert PlanArtifact.objects.get(plan=plan, name="planning_inputs.json").payload[
+        "tables_omitted"
+    ]
+
+    call_command("plan_export", plan.version_id, "-o", str(tmp_path), stdout=StringIO())
+    exported = json.loads((tmp_path / "sku_week.json").read_text())
+    assert len(exported["rows"]) == PlanSeries.objects.filter(plan=plan, level="det").count()

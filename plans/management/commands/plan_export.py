@@ -7,9 +7,17 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from input_sets.management.commands._common import fail
-from plans.models import PlanArtifact, PlanKPI, PlanVersion
+from plans.models import PlanArtifact, PlanKPI, PlanSeries, PlanVersion
 
 ARTIFACT_FILES = ("aggregate.json", "sku_week.json", "mrp.json", "plan_final.json")
+# artifact → (series level, name of item_key, name of time_bucket_key) for omitted rows
+SERIES_SOURCE = {
+    "aggregate.json": ("aggregate", "family", "period"),
+    "sku_week.json": ("det", "sku", "week"),
+    "mrp.json": ("mrp", "item", "week"),
+    "plan_final.json": ("mrp_final", "item", "week"),
+}
+MEASURES = ("demand", "supply", "backlog", "inventory_open", "inventory_close", "capacity_used")
 
 
 class Command(BaseCommand):
@@ -36,7 +44,10 @@ class Command(BaseCommand):
         out = Path(opts["out_dir"])
         out.mkdir(parents=True, exist_ok=True)
         for name in ARTIFACT_FILES:
-            (out / name).write_text(json.dumps(artifacts[name], indent=2, ensure_ascii=False))
+            payload = artifacts[name]
+            if payload.get("rows_omitted"):
+                payload = {**payload, "rows": series_rows(plan, *SERIES_SOURCE[name])}
+            (out / name).write_text(json.dumps(payload, indent=2, ensure_ascii=False))
         with (out / "report.csv").open("w", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(["metric", "bucket_type", "bucket_key", "value", "unit"])
@@ -45,3 +56,17 @@ class Command(BaseCommand):
             ):
                 writer.writerow([kpi.metric, kpi.bucket_type, kpi.bucket_key, kpi.value, kpi.unit])
         self.stdout.write(f"exported {plan.version_id} → {out}")
+
+
+def series_rows(plan, level: str, item_name: str, bucket_name: str) -> list[dict]:
+    """Rows of one series level in artifact form (large plans store rows only as series)."""
+    rows = PlanSeries.objects.filter(plan=plan, level=level).order_by("time_bucket_key", "item_key")
+    return [
+        {
+            item_name: r.item_key,
+            bucket_name: r.time_bucket_key,
+            **{m: getattr(r, m) for m in MEASURES},
+            **r.extra,
+        }
+        for r in rows.iterator(chunk_size=10_000)
+    ]
