@@ -30,8 +30,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "django_prometheus",
+    "planning_hub",
     "audit",
     "input_sets",
     "plans",
@@ -155,3 +158,36 @@ PLANS_SYNC_MAX_INPUT_ROWS = env.int("PLANS_SYNC_MAX_INPUT_ROWS", default=20_000)
 # series (plan_export rebuilds the rows). The input snapshot keeps its tables up to the second.
 PLAN_ARTIFACT_MAX_ROWS = env.int("PLAN_ARTIFACT_MAX_ROWS", default=100_000)
 PLAN_SNAPSHOT_MAX_ROWS = env.int("PLAN_SNAPSHOT_MAX_ROWS", default=500_000)
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "planning_hub.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["planning_hub.api.permissions.ModelPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "planning_hub.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "planning_hub.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Planning Hub API",
+    "DESCRIPTION": "Input sets, plans, runs and jobs. Authenticate with `Authorization: Bearer <token>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "InputSetStatusEnum": "input_sets.choices.InputSetStatus",
+        "JobStatusEnum": "plans.models.JobStatus",
+        "ConfigVersionStatusEnum": "input_sets.choices.ConfigVersionStatus",
+        "PlanStateEnum": "plans.models.PlanState",
+    },
+}

@@ -497,3 +497,19 @@ def plan_state_invalidate(*, plan: PlanVersion, from_step: str) -> PlanVersion:
     plan.invalid_steps = PLAN_STEPS[index + 1 :]
     plan.save(update_fields=["state", "invalid_steps", "updated_at"])
     return plan
+
+
+def plan_delete(*, plan: PlanVersion) -> str:
+    """Delete a whole plan (series, KPIs, artifacts, jobs, runs). Refused with
+    :class:`JobStateError` while a baseline run points to it. Returns the version id."""
+    if Run.objects.filter(plan_version=plan, baseline=True).exists():
+        raise JobStateError(
+            f"Plan {plan.version_id} is the plan of a baseline run; unset the baseline first.",
+            code="plan_is_baseline",
+        )
+    version_id = plan.version_id
+    with transaction.atomic():
+        PlanSeries.objects.filter(plan=plan)._raw_delete(PlanSeries.objects.db)
+        plan.delete()
+    logger.info("plan_version_deleted", extra={"plan": version_id})
+    return version_id

@@ -75,3 +75,45 @@ class EventFactory(factory.django.DjangoModelFactory):
     input_set = factory.SubFactory(InputSetFactory)
     action = "upload"
     actor = "tester"
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.PlanVersion"
+
+    config_version = factory.SubFactory(ConfigVersionFactory)
+    input_set = factory.SubFactory(
+        InputSetFactory,
+        config_version=factory.SelfAttribute("..config_version"),
+        status="ready",
+        approved_at=factory.LazyFunction(
+            lambda: __import__("django.utils.timezone").utils.timezone.now()
+        ),
+    )
+    input_set_label = factory.SelfAttribute("input_set.label")
+    input_set_content_hash = factory.SelfAttribute("input_set.content_hash")
+    state = "executed"
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.PlanJob"
+
+    plan = factory.SubFactory(PlanFactory)
+    trigger = "api"
+    status = "succeeded"
+
+
+class RunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "runs.Run"
+
+    plan_version = factory.SubFactory(PlanFactory)
+    plan_job = factory.SubFactory(JobFactory, plan=factory.SelfAttribute("..plan_version"))
+    config_version = factory.SelfAttribute("plan_version.config_version")
+    input_set = factory.SelfAttribute("plan_version.input_set")
+    input_set_label = factory.SelfAttribute("plan_version.input_set_label")
+    input_set_content_hash = factory.SelfAttribute("plan_version.input_set_content_hash")
+    status = "succeeded"
+    trigger = "api"
+    kpis = factory.LazyFunction(lambda: {"fill_rate": 0.9, "demand_total": 100.0})

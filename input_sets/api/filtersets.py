@@ -1,0 +1,19 @@
+"""django-filter FilterSets for input sets (all filtering happens in SQL, before paging)."""
+
+import django_filters
+
+from ..choices import InputSetSource, InputSetStatus
+from ..models import PlanningInputSet
+
+
+class InputSetFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=InputSetStatus.choices)
+    source = django_filters.ChoiceFilter(choices=InputSetSource.choices)
+    config_version = django_filters.NumberFilter(field_name="config_version_id")
+    label = django_filters.CharFilter(field_name="label", lookup_expr="icontains")
+    created = django_filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
+    updated = django_filters.IsoDateTimeFromToRangeFilter(field_name="updated_at")
+
+    class Meta:
+        model = PlanningInputSet
+        fields = ["status", "source", "config_version", "label", "created", "updated"]

@@ -1,0 +1,35 @@
+"""The REST API under /api/ (namespace ``api``), its OpenAPI schema and docs page."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from input_sets.api.views import ConfigVersionViewSet, InputSetViewSet
+from plans.api.views import JobViewSet, PlanViewSet
+from runs.api.views import RunViewSet
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("config-versions", ConfigVersionViewSet, basename="config-version")
+router.register("input-sets", InputSetViewSet, basename="input-set")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("runs", RunViewSet, basename="run")
+router.register("jobs", JobViewSet, basename="job")
+
+urlpatterns = [
+    # runbook paths (seeds 001/003 §4) kept as aliases
+    path(
+        "plans/input_sets/<str:label>/events",
+        InputSetViewSet.as_view({"get": "events"}),
+        name="runbook-input-set-events",
+    ),
+    path(
+        "plans/input_sets/<str:label>/export",
+        InputSetViewSet.as_view({"get": "export"}),
+        name="runbook-input-set-export",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlanningHubConfig(AppConfig):
+    """Cross-cutting parts of the project: API tokens, API plumbing, metrics, home page."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "planning_hub"
+    verbose_name = _("Planning Hub")
+
+    def ready(self):
+        from .api import schema  # noqa: F401 — registers the OpenAPI auth extension

@@ -1,0 +1,42 @@
+"""Ship the viewer / planner / reviewer groups (planning_hub/roles.py)."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+
+def create_groups(apps, schema_editor):
+    # Permissions are normally created after all migrations; create them now so the groups
+    # can reference them on a fresh database.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    from planning_hub.roles import GROUPS
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, perms in GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+
+
+def remove_groups(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=["viewer", "planner", "reviewer"]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("planning_hub", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("input_sets", "0002_child_fk_no_extra_index"),
+        ("audit", "0002_append_only_triggers"),
+        ("plans", "0001_initial"),
+        ("runs", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_groups, remove_groups)]

@@ -1,0 +1,37 @@
+"""The shipped groups and their permissions (admins just assign users to a group).
+
+- viewer: read everything (API GETs, hub pages, admin views).
+- planner: viewer + upload input sets, create plans, retry/cancel jobs, annotate runs.
+- reviewer: viewer + approve/revert/archive input sets, approve/baseline/archive runs.
+"""
+
+VIEW = [
+    "input_sets.view_canonicalconfigversion",
+    "input_sets.view_planninginputset",
+    "input_sets.view_familydemand",
+    "input_sets.view_capacitybucket",
+    "input_sets.view_mixshare",
+    "input_sets.view_inventorysnapshot",
+    "input_sets.view_inboundorder",
+    "input_sets.view_periodmetric",
+    "input_sets.view_item",
+    "input_sets.view_bomline",
+    "audit.view_inputsetevent",
+    "plans.view_planversion",
+    "plans.view_planjob",
+    "plans.view_planartifact",
+    "plans.view_planseries",
+    "plans.view_plankpi",
+    "runs.view_run",
+]
+GROUPS: dict[str, list[str]] = {
+    "viewer": VIEW,
+    "planner": [
+        *VIEW,
+        "input_sets.add_planninginputset",
+        "plans.add_planversion",
+        "plans.change_planjob",
+        "runs.change_run",
+    ],
+    "reviewer": [*VIEW, "input_sets.review_planninginputset", "runs.change_run"],
+}

@@ -1,0 +1,168 @@
+"""Plan and job API serializers."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from ..models import PlanJob, PlanKPI, PlanSeries, PlanVersion
+
+
+class JobSerializer(serializers.ModelSerializer):
+    plan_version = serializers.CharField(source="plan.version_id", read_only=True)
+    run_id = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PlanJob
+        fields = [
+            "id",
+            "plan_version",
+            "run_id",
+            "task_id",
+            "status",
+            "progress",
+            "current_step",
+            "trigger",
+            "submitted_at",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "error",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_run_id(self, obj) -> str | None:
+        run = getattr(obj, "run", None)
+        return run.run_id if run else None
+
+    def get_url(self, obj) -> str:
+        return reverse("api:job-detail", args=[obj.pk])
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    config_version_id = serializers.IntegerField(read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    legacy = serializers.BooleanField(source="is_legacy", read_only=True)
+    missing = serializers.BooleanField(source="is_missing", read_only=True)
+    fill_rate = serializers.FloatField(read_only=True, allow_null=True)
+    backlog_total = serializers.FloatField(read_only=True, allow_null=True)
+    last_job_id = serializers.IntegerField(read_only=True, allow_null=True)
+    last_job_status = serializers.CharField(read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PlanVersion
+        fields = [
+            "version_id",
+            "state",
+            "config_version_id",
+            "input_set_id",
+            "input_set_label",
+            "input_set_content_hash",
+            "legacy",
+            "missing",
+            "fill_rate",
+            "backlog_total",
+            "last_job_id",
+            "last_job_status",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return reverse("api:plan-detail", args=[obj.version_id])
+
+
+class PlanDetailSerializer(PlanSerializer):
+    kpis = serializers.SerializerMethodField()
+    jobs = JobSerializer(many=True, read_only=True)
+    artifacts = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta(PlanSerializer.Meta):
+        fields = [
+            *PlanSerializer.Meta.fields,
+            "parameters",
+            "invalid_steps",
+            "note",
+            "kpis",
+            "jobs",
+            "artifacts",
+        ]
+        read_only_fields = fields
+
+    def get_kpis(self, obj) -> dict[str, float]:
+        return {k.metric: k.value for k in obj.kpis.all() if k.bucket_type == "total"}
+
+
+class CreatePlanSerializer(serializers.Serializer):
+    """Body of ``create_and_execute``. ``input_set_label`` needs ``config_version_id`` (seed 000,
+    Phase 1 §1); parameters default to the set's planning_params."""
+
+    config_version_id = serializers.IntegerField(required=False)
+    input_set_label = serializers.CharField(max_length=100)
+    lt_unit = serializers.ChoiceField(["day", "week"], required=False)
+    round_mode = serializers.ChoiceField(["none", "int", "dec1", "dec2"], required=False)
+    cutover_date = serializers.DateField(required=False)
+    recon_window_days = serializers.IntegerField(required=False, min_value=0)
+    anchor_policy = serializers.ChoiceField(["DET_near", "AGG_far", "blend"], required=False)
+    tol_abs = serializers.FloatField(required=False, min_value=0)
+    tol_rel = serializers.FloatField(required=False, min_value=0)
+    apply_adjusted = serializers.BooleanField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validate(self, attrs):
+        if "config_version_id" not in attrs:
+            raise serializers.ValidationError(
+                {"config_version_id": "config_version_id is required with input_set_label."},
+                code="config_version_required",
+            )
+        return attrs
+
+    def params(self) -> dict:
+        data = dict(self.validated_data)
+        for key in ("config_version_id", "input_set_label", "note"):
+            data.pop(key, None)
+        if "cutover_date" in data:
+            data["cutover_date"] = data["cutover_date"].isoformat()
+        return data
+
+
+class CreatedPlanSerializer(serializers.Serializer):
+    plan_version = serializers.CharField()
+    run_id = serializers.CharField(allow_null=True)
+    job = serializers.DictField()
+    status = serializers.CharField()
+    input_set = serializers.DictField()
+    legacy = serializers.BooleanField()
+    kpis = serializers.DictField(child=serializers.FloatField())
+
+
+class SeriesSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanSeries
+        fields = [
+            "level",
+            "time_bucket_type",
+            "time_bucket_key",
+            "item_key",
+            "location_key",
+            "demand",
+            "supply",
+            "backlog",
+            "inventory_open",
+            "inventory_close",
+            "capacity_used",
+            "spill_in",
+            "spill_out",
+            "boundary_zone",
+            "extra",
+        ]
+
+
+class KPISerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanKPI
+        fields = ["metric", "bucket_type", "bucket_key", "value", "unit"]
