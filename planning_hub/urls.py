@@ -9,3 +9,6 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler404 = "planning_hub.views.not_found"
+handler500 = "planning_hub.views.server_error"

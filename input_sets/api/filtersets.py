@@ -2,6 +2,8 @@
 
 import django_filters
 
+from planning_hub.api.filters import IdFilter
+
 from ..choices import InputSetSource, InputSetStatus
 from ..models import PlanningInputSet
 
@@ -9,7 +11,7 @@ from ..models import PlanningInputSet
 class InputSetFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=InputSetStatus.choices)
     source = django_filters.ChoiceFilter(choices=InputSetSource.choices)
-    config_version = django_filters.NumberFilter(field_name="config_version_id")
+    config_version = IdFilter(field_name="config_version_id")
     label = django_filters.CharFilter(field_name="label", lookup_expr="icontains")
     created = django_filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
     updated = django_filters.IsoDateTimeFromToRangeFilter(field_name="updated_at")

@@ -9,6 +9,8 @@ from ..sections import SECTIONS
 
 
 class ConfigVersionSerializer(serializers.ModelSerializer):
+    metadata = serializers.DictField(required=False, default=dict)
+
     class Meta:
         model = CanonicalConfigVersion
         fields = [
@@ -27,7 +29,9 @@ class ConfigVersionSerializer(serializers.ModelSerializer):
 
 class InputSetSerializer(serializers.ModelSerializer):
     config_version_id = serializers.IntegerField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:

@@ -2,12 +2,14 @@
 
 import django_filters
 
+from planning_hub.api.filters import IdFilter
+
 from ..models import JobStatus, PlanJob, PlanSeries, PlanState, PlanVersion, SeriesLevel
 
 
 class PlanFilterSet(django_filters.FilterSet):
     input_set_label = django_filters.CharFilter()
-    config_version = django_filters.NumberFilter(field_name="config_version_id")
+    config_version = IdFilter(field_name="config_version_id")
     status = django_filters.ChoiceFilter(field_name="state", choices=PlanState.choices)
     created = django_filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
 

@@ -41,7 +41,9 @@ class JobSerializer(serializers.ModelSerializer):
 
 class PlanSerializer(serializers.ModelSerializer):
     config_version_id = serializers.IntegerField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     legacy = serializers.BooleanField(source="is_legacy", read_only=True)
     missing = serializers.BooleanField(source="is_missing", read_only=True)
     fill_rate = serializers.FloatField(read_only=True, allow_null=True)

@@ -6,6 +6,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from planning_hub.api.filters import IdFilter
 from planning_hub.api.serializers import ERROR_RESPONSES
 from plans.models import JobStatus
 
@@ -25,7 +26,7 @@ CHANGE_RUN = ["runs.change_run"]
 class RunFilterSet(django_filters.FilterSet):
     input_set_label = django_filters.CharFilter()
     plan_version = django_filters.CharFilter(field_name="plan_version__version_id")
-    config_version = django_filters.NumberFilter(field_name="config_version_id")
+    config_version = IdFilter(field_name="config_version_id")
     status = django_filters.ChoiceFilter(choices=JobStatus.choices)
     baseline = django_filters.BooleanFilter()
     archived = django_filters.BooleanFilter()
