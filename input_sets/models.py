@@ -392,3 +392,43 @@ class BomLine(InputSetChild):
                 condition=~Q(parent_item=models.F("child_item")), name="bom_line_not_self"
             ),
         ]
+
+
+class InputSetReference(models.Model):
+    """What a plan or a run records about its inputs: the config version, the input set (NULL
+    only in legacy mode) and snapshots of its label and content hash, which stay even if the
+    set could no longer be resolved (runbook §5 "Missing InputSet")."""
+
+    config_version = models.ForeignKey(
+        CanonicalConfigVersion,
+        verbose_name=_("config version"),
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+    )
+    input_set = models.ForeignKey(
+        PlanningInputSet,
+        verbose_name=_("input set"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+    )
+    input_set_label = models.CharField(
+        _("input set label"), max_length=100, blank=True, db_index=True
+    )
+    input_set_content_hash = models.CharField(
+        _("input set content hash"), max_length=64, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_legacy(self) -> bool:
+        """Planned without an input set (runbook §5 "Legacy mode")."""
+        return not self.input_set_label
+
+    @property
+    def is_missing(self) -> bool:
+        """A label was recorded but the set no longer resolves (runbook §5 "Missing InputSet")."""
+        return bool(self.input_set_label) and self.input_set_id is None

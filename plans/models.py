@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from input_sets.models import InputSetReference
+
 
 def new_version_id() -> str:
     """Server-generated plan version id: ``pv-YYYYMMDD-HHMMSS-<6 hex>`` (UTC)."""
@@ -57,7 +59,7 @@ class SeriesLevel(models.TextChoices):
     WEEKLY_SUMMARY = "weekly_summary", _("Weekly capacity summary")
 
 
-class PlanVersion(models.Model):
+class PlanVersion(InputSetReference):
     """One plan: parameters, state, and the input set it was built from.
 
     ``input_set`` is NULL only in legacy mode (explicitly requested, no set). ``is_legacy`` and
@@ -66,26 +68,6 @@ class PlanVersion(models.Model):
 
     version_id = models.CharField(
         _("version"), max_length=64, unique=True, default=new_version_id, editable=False
-    )
-    config_version = models.ForeignKey(
-        "input_sets.CanonicalConfigVersion",
-        verbose_name=_("config version"),
-        on_delete=models.PROTECT,
-        related_name="plans",
-    )
-    input_set = models.ForeignKey(
-        "input_sets.PlanningInputSet",
-        verbose_name=_("input set"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="plans",
-    )
-    input_set_label = models.CharField(
-        _("input set label"), max_length=100, blank=True, db_index=True
-    )
-    input_set_content_hash = models.CharField(
-        _("input set content hash"), max_length=64, blank=True
     )
     state = models.CharField(
         _("state"), max_length=16, choices=PlanState.choices, default=PlanState.DRAFT
@@ -121,16 +103,6 @@ class PlanVersion(models.Model):
 
     def __str__(self) -> str:
         return self.version_id
-
-    @property
-    def is_legacy(self) -> bool:
-        """Planned without an input set (runbook §5 "Legacy mode")."""
-        return not self.input_set_label
-
-    @property
-    def is_missing(self) -> bool:
-        """A label was recorded but the set no longer resolves (runbook §5 "Missing InputSet")."""
-        return bool(self.input_set_label) and self.input_set_id is None
 
 
 class PlanArtifact(models.Model):

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from input_sets.models import InputSetReference
 from plans.models import JobStatus, Trigger
 
 
@@ -21,7 +22,7 @@ def new_run_id() -> str:
     return f"run-{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
-class Run(models.Model):
+class Run(InputSetReference):
     """One execution of the planning pipeline, with its KPI summary and review flags."""
 
     run_id = models.CharField(
@@ -40,26 +41,6 @@ class Run(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="run",
-    )
-    config_version = models.ForeignKey(
-        "input_sets.CanonicalConfigVersion",
-        verbose_name=_("config version"),
-        on_delete=models.PROTECT,
-        related_name="runs",
-    )
-    input_set = models.ForeignKey(
-        "input_sets.PlanningInputSet",
-        verbose_name=_("input set"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="runs",
-    )
-    input_set_label = models.CharField(
-        _("input set label"), max_length=100, blank=True, db_index=True
-    )
-    input_set_content_hash = models.CharField(
-        _("input set content hash"), max_length=64, blank=True
     )
     status = models.CharField(
         _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
@@ -96,11 +77,3 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return self.run_id
-
-    @property
-    def is_legacy(self) -> bool:
-        return not self.input_set_label
-
-    @property
-    def is_missing(self) -> bool:
-        return bool(self.input_set_label) and self.input_set_id is None

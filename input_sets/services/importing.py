@@ -53,6 +53,7 @@ class ImportReport:
     warnings: list[ImportIssue] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     apply_mode: str = ApplyMode.REPLACE
+    source: str = InputSetSource.CSV
 
     def as_dict(self) -> dict:
         return {
@@ -97,41 +98,7 @@ def input_set_import(
     """
     if apply_mode not in ApplyMode.values:
         raise ValueError(f"apply_mode must be one of {ApplyMode.values}")
-    try:
-        report = _import(
-            bundle,
-            label,
-            config_version_id,
-            create_config_version,
-            apply_mode,
-            validate_only,
-            source,
-            actor,
-            user,
-            comment,
-            progress,
-        )
-    except ImportRejected:
-        metrics.input_set_imports_total.labels(result="rejected", source=source).inc()
-        raise
-    metrics.input_set_imports_total.labels(result=report.action, source=source).inc()
-    return report
-
-
-def _import(
-    bundle,
-    label,
-    config_version_id,
-    create_config_version,
-    apply_mode,
-    validate_only,
-    source,
-    actor,
-    user,
-    comment,
-    progress,
-) -> ImportReport:
-    report = ImportReport(apply_mode=apply_mode)
+    report = ImportReport(apply_mode=apply_mode, source=source)
     if not re.match(LABEL_PATTERN, label or ""):
         report.errors.append(
             ImportIssue(
@@ -165,7 +132,7 @@ def _import(
             report.action = "validated"
             report.input_set = _summary(existing, label, config_version_id, digest)
             transaction.set_rollback(True)
-            return report
+            return _accepted(report)
         if config is None:
             config = CanonicalConfigVersion.objects.get(pk=config_version_id)
         input_set = _write(
@@ -191,14 +158,21 @@ def _import(
         report.input_set = _summary(input_set, label, config.pk, digest)
     if progress:
         progress("done", 1, 1)
-    return report
+    return _accepted(report)
 
 
 def _reject_if_errors(report: ImportReport) -> None:
+    """Every rejection passes here: it is counted once, then raised."""
     if report.errors:
         report.status = "error"
         report.action = "rejected"
+        metrics.input_set_imports_total.labels(result="rejected", source=report.source).inc()
         raise ImportRejected(report)
+
+
+def _accepted(report: ImportReport) -> ImportReport:
+    metrics.input_set_imports_total.labels(result=report.action, source=report.source).inc()
+    return report
 
 
 def _resolve_config_version(config_version_id, create, validate_only, report):
