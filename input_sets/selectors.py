@@ -1,6 +1,7 @@
 """Read-only queries on input sets, shared by admin, API, pages and commands."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from audit.models import InputSetEvent
 
@@ -55,7 +56,7 @@ def input_set_events(*, input_set: PlanningInputSet, limit: int = 100) -> QueryS
 def input_set_events_payload(*, input_set: PlanningInputSet, limit: int = 100) -> dict:
     """The runbook's events payload (seed ``003`` §4, REST ``/events`` and the CLI):
     ``{input_set: {id, label, config_version_id, status}, events: [{id, action, actor, comment,
-    created_at (ISO 8601, UTC offset), metadata}]}``, newest first."""
+    created_at (ISO 8601 in TIME_ZONE), metadata}]}``, newest first."""
     return {
         "input_set": {
             "id": input_set.pk,
@@ -69,7 +70,7 @@ def input_set_events_payload(*, input_set: PlanningInputSet, limit: int = 100) -
                 "action": e.action,
                 "actor": e.actor,
                 "comment": e.comment,
-                "created_at": e.created_at.isoformat(),
+                "created_at": timezone.localtime(e.created_at).isoformat(),
                 "metadata": e.metadata,
             }
             for e in input_set_events(input_set=input_set, limit=limit)

@@ -10,6 +10,7 @@ PORT=${DEMO_PORT:-8000}
 mkdir -p var/log
 
 $PY manage.py migrate --noinput -v0
+$PY manage.py collectstatic --noinput -v0
 $PY manage.py load_sample_data --approve
 $PY manage.py ensure_demo_users
 

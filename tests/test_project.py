@@ -28,3 +28,14 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout():
 def test_django_q_uses_the_orm_broker_by_default():
     assert settings.Q_CLUSTER.get("orm") == "default"
     assert settings.Q_CLUSTER["retry"] > settings.Q_CLUSTER["timeout"]
+
+
+def test_static_files_are_served_without_a_web_server(client):
+    """make demo runs with DEBUG off: WhiteNoise serves admin and API-docs assets."""
+    for path in (
+        "/static/admin/css/base.css",
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        b"".join(response.streaming_content)
