@@ -34,7 +34,16 @@ def sample_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def config_version(db):
-    return ConfigVersionFactory(pk=1)
+    """Config version 1 (explicit id; the PostgreSQL sequence is moved past it)."""
+    from django.core.management.color import no_style
+
+    from input_sets.models import CanonicalConfigVersion
+
+    version = ConfigVersionFactory(pk=1)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [CanonicalConfigVersion]):
+            cursor.execute(sql)
+    return version
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from planning_hub.api.filters import IdFilter
+from planning_hub.api.filters import DateTimeRangeFilter, IdFilter
 
 from ..choices import InputSetSource, InputSetStatus
 from ..models import PlanningInputSet
@@ -13,8 +13,8 @@ class InputSetFilterSet(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(choices=InputSetSource.choices)
     config_version = IdFilter(field_name="config_version_id")
     label = django_filters.CharFilter(field_name="label", lookup_expr="icontains")
-    created = django_filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
-    updated = django_filters.IsoDateTimeFromToRangeFilter(field_name="updated_at")
+    created = DateTimeRangeFilter(field_name="created_at")
+    updated = DateTimeRangeFilter(field_name="updated_at")
 
     class Meta:
         model = PlanningInputSet

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from planning_hub.api.filters import IdFilter
+from planning_hub.api.filters import DateTimeRangeFilter, IdFilter
 
 from ..models import JobStatus, PlanJob, PlanSeries, PlanState, PlanVersion, SeriesLevel
 
@@ -11,7 +11,7 @@ class PlanFilterSet(django_filters.FilterSet):
     input_set_label = django_filters.CharFilter()
     config_version = IdFilter(field_name="config_version_id")
     status = django_filters.ChoiceFilter(field_name="state", choices=PlanState.choices)
-    created = django_filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
+    created = DateTimeRangeFilter(field_name="created_at")
 
     class Meta:
         model = PlanVersion

@@ -175,3 +175,11 @@ def test_token_prefixes_expiry_revocation_and_command(db):
 
     client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
     assert client.get("/api/input-sets/").status_code == 401
+
+
+def test_datetime_filters_accept_any_iso_offset_and_reject_unrepresentable_dates(api_client_for, db):
+    """Found by schemathesis on PostgreSQL: offsets beyond ±15:59 used to reach the database."""
+    client = api_client_for("viewer")
+    assert client.get("/api/input-sets/?created_after=0293-06-05T13:09:16-20:42").status_code == 200
+    too_early = client.get("/api/input-sets/?created_after=0001-01-01T00:00:00%2B14:00")
+    assert (too_early.status_code, too_early.json()["code"]) == (400, "invalid")

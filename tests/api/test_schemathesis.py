@@ -29,6 +29,21 @@ CHECKS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """Calling the WSGI app directly fires request_started/finished, whose
+    close_old_connections would close the test transaction's connection (Django's test
+    client disconnects it the same way)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def admin_headers(api_data):
     _, key = api_token_create(user=make_user("admin"))
