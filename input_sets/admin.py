@@ -20,7 +20,7 @@ from .forms import ReviewForm
 from .models import CanonicalConfigVersion, PlanningInputSet
 from .sections import SECTIONS
 from .services import input_set_review
-from .services.diffing import input_set_diff
+from .services.diff_jobs import input_set_diff_request
 
 
 def _count_subquery(model):
@@ -204,12 +204,13 @@ class PlanningInputSetAdmin(admin.ModelAdmin):
         )
         if against is None:
             return {"input_set": input_set, "against": None, "summary": None}
-        diff = input_set_diff(input_set=input_set, against=against)
+        diff = input_set_diff_request(input_set=input_set, against=against, sync=True)
         return {
             "input_set": input_set,
             "against": against,
-            "summary": diff["summary"],
-            "identical": diff["identical"],
+            "summary": diff.summary.get("sections"),
+            "identical": diff.summary.get("identical"),
+            "error": diff.error,
         }
 
 

@@ -432,3 +432,78 @@ class InputSetReference(models.Model):
     def is_missing(self) -> bool:
         """A label was recorded but the set no longer resolves (runbook §5 "Missing InputSet")."""
         return bool(self.input_set_label) and self.input_set_id is None
+
+
+class DiffStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class InputSetDiff(models.Model):
+    """A diff of set A ("current") against set B ("other"), computed by a worker and cached.
+
+    Keyed by both sets *and both content hashes*, so a cached diff can never describe data
+    that has changed; the unique key also means at most one job per pair. Results older than
+    ``INPUT_SET_DIFF_TTL_SECONDS`` are stale and recomputed on the next request.
+    """
+
+    input_set = models.ForeignKey(PlanningInputSet, on_delete=models.CASCADE, related_name="diffs")
+    content_hash = models.CharField(max_length=64)
+    against = models.ForeignKey(PlanningInputSet, on_delete=models.CASCADE, related_name="+")
+    against_content_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=DiffStatus.choices, default=DiffStatus.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    current_step = models.CharField(max_length=64, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("input set diff")
+        verbose_name_plural = _("input set diffs")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["input_set", "content_hash", "against", "against_content_hash"],
+                name="input_set_diff_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DiffStatus.values), name="diff_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.input_set_id}@{self.content_hash[:8]} vs {self.against_id}@{self.against_content_hash[:8]}"
+
+
+class DiffKind(models.TextChoices):
+    ADDED = "added", _("Added")
+    REMOVED = "removed", _("Removed")
+    CHANGED = "changed", _("Changed")
+
+
+class InputSetDiffRow(models.Model):
+    """One added / removed / changed row of a stored diff (paged by the hub page and API).
+    ``current``/``previous`` hold the row in set A / set B; ``columns`` the changed fields."""
+
+    diff = models.ForeignKey(InputSetDiff, on_delete=models.CASCADE, related_name="rows")
+    section = models.CharField(max_length=32)
+    kind = models.CharField(max_length=8, choices=DiffKind.choices)
+    key = models.JSONField()
+    columns = models.JSONField(default=list)
+    current = models.JSONField(null=True)
+    previous = models.JSONField(null=True)
+
+    class Meta:
+        verbose_name = _("input set diff row")
+        verbose_name_plural = _("input set diff rows")
+        indexes = [models.Index(fields=["diff", "section", "kind", "id"], name="diffrow_page_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.section} {self.kind} {self.key}"

@@ -44,3 +44,18 @@ plan_db_capacity_trim_total = Counter(
 plan_db_last_trim_timestamp = Gauge(
     "plan_db_last_trim_timestamp", "Unix time of the last plan trim.", multiprocess_mode="max"
 )
+
+input_set_diff_jobs_total = Counter(
+    "input_set_diff_jobs_total", "Input-set diff jobs by result.", ["result"]
+)
+input_set_diff_cache_hits_total = Counter(
+    "input_set_diff_cache_hits_total", "Diff requests answered from a fresh cached result."
+)
+input_set_diff_cache_stale_total = Counter(
+    "input_set_diff_cache_stale_total", "Diff requests whose cached result was stale or failed."
+)
+input_set_diff_duration_seconds = Histogram(
+    "input_set_diff_duration_seconds",
+    "Time to compute and store one diff.",
+    buckets=(0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)

@@ -143,6 +143,8 @@ if env.str("REDIS_URL", default=""):
 # --- Planning Hub ---------------------------------------------------------------------------
 # Refuse approval by the user who uploaded the set (four-eyes principle).
 INPUT_SETS_FOUR_EYES = env.bool("INPUT_SETS_FOUR_EYES", default=False)
+# Cached diffs older than this are stale and recomputed on the next request.
+INPUT_SET_DIFF_TTL_SECONDS = env.int("INPUT_SET_DIFF_TTL_SECONDS", default=600)
 # Zip uploads: refuse archives that would expand past these limits (zip bombs).
 INPUT_SETS_ZIP_MAX_BYTES = env.int("INPUT_SETS_ZIP_MAX_BYTES", default=2 * 1024**3)
 INPUT_SETS_ZIP_MAX_FILES = env.int("INPUT_SETS_ZIP_MAX_FILES", default=100)

@@ -1,16 +1,8 @@
 """django-q2 tasks: thin wrappers that call one service (no business logic here)."""
 
-from django.db import close_old_connections as _close_old_connections
-from django.db import connection
+from planning_hub.db import close_old_connections
 
 from .services import plan_execute, plan_jobs_recover_stale
-
-
-def close_old_connections() -> None:
-    """Drop stale connections, unless inside an atomic block (a synchronous run in a request
-    or test) where closing would break the caller's transaction."""
-    if not connection.in_atomic_block:
-        _close_old_connections()
 
 
 def execute_plan_job(job_id: int) -> str:

@@ -22,7 +22,12 @@ from ..choices import InputSetSource
 from ..io.bundle import BundleError, InputBundle
 from ..models import LABEL_PATTERN, CanonicalConfigVersion, PlanningInputSet
 from ..sections import SECTIONS_BY_NAME
-from ..services import input_set_diff, input_set_export_zip, input_set_import, input_set_review
+from ..services import (
+    input_set_diff_request,
+    input_set_export_zip,
+    input_set_import,
+    input_set_review,
+)
 from .filtersets import InputSetFilterSet
 from .serializers import (
     ROW_SERIALIZERS,
@@ -188,24 +193,71 @@ class InputSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 "against",
                 OpenApiTypes.STR,
                 description="Label to compare with (default: newest other ready set of the config version)",
-            )
+            ),
+            OpenApiParameter(
+                "regenerate",
+                OpenApiTypes.BOOL,
+                description="Recompute even if a fresh result is cached",
+            ),
+            OpenApiParameter(
+                "section",
+                OpenApiTypes.STR,
+                enum=list(SECTIONS_BY_NAME),
+                description="Page through this section's rows",
+            ),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=["added", "removed", "changed"]),
+            OpenApiParameter("page", OpenApiTypes.INT),
         ],
-        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
+        responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def diff(self, request, label=None):
-        """Per-section added / removed / changed rows against another set."""
+        """The cached diff against another set (200), or 202 with the job while a worker
+        computes it (poll the same URL). With ``section`` (and ``kind``): paginated rows."""
         input_set = self.get_object()
+        against = self._diff_target(request, input_set)
+        regenerate = request.query_params.get("regenerate", "").lower() in ("1", "true", "yes")
+        diff = input_set_diff_request(input_set=input_set, against=against, force=regenerate)
+        payload = {
+            "job": {
+                "id": diff.pk,
+                "type": "diff",
+                "status": diff.status,
+                "progress": diff.progress,
+                "error": diff.error or None,
+            },
+            "input_set": input_set.label,
+            "against": against.label,
+        }
+        if diff.status in ("queued", "running"):
+            location = f"{request.path}?against={against.label}"
+            return Response(
+                payload, status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+            )
+        payload["generated_at"] = diff.finished_at
+        payload["summary"] = diff.summary
+        section = request.query_params.get("section")
+        if section is None:
+            return Response(payload)
+        if section not in SECTIONS_BY_NAME:
+            raise ApiError(f"Unknown section '{section}'.", "unknown_section", 400)
+        rows = diff.rows.filter(section=section).order_by("id")
+        kind = request.query_params.get("kind")
+        if kind:
+            rows = rows.filter(kind=kind)
+        page = self.paginate_queryset(rows.values("kind", "key", "columns", "current", "previous"))
+        return self.get_paginated_response(list(page))
+
+    def _diff_target(self, request, input_set):
         against_label = request.query_params.get("against")
         if against_label:
-            against = get_input_set(against_label)
-        else:
-            against = selectors.input_set_newest_ready(
-                config_version_id=input_set.config_version_id, exclude_id=input_set.pk
-            )
-            if against is None:
-                raise ApiError("No other ready input set to compare with.", "no_diff_target", 404)
-        return Response(input_set_diff(input_set=input_set, against=against))
+            return get_input_set(against_label)
+        against = selectors.input_set_newest_ready(
+            config_version_id=input_set.config_version_id, exclude_id=input_set.pk
+        )
+        if against is None:
+            raise ApiError("No other ready input set to compare with.", "no_diff_target", 404)
+        return against
 
     def _review(self, request, label, action_name):
         body = CommentSerializer(data=request.data)

@@ -1,14 +1,13 @@
 """Differences between two input sets, section by section, keyed by natural key.
 
-``diff_frames`` is pure pandas (a keyed outer merge per section); ``input_set_diff`` loads two
-sets and calls it. "Current" is the set being reviewed, "other" the one it is compared with.
+``diff_frames`` is pure pandas (a keyed outer merge per section); ``diff_jobs`` loads two sets,
+runs it on a worker and caches the result. "Current" is the set being reviewed, "other" the one
+it is compared with.
 """
 
 import numpy as np
 import pandas as pd
 
-from ..io.frames import load_section
-from ..models import PlanningInputSet
 from ..sections import SECTIONS, Section
 
 
@@ -70,23 +69,6 @@ def diff_section(section: Section, current: pd.DataFrame, other: pd.DataFrame) -
 def diff_frames(current: dict[str, pd.DataFrame], other: dict[str, pd.DataFrame]) -> dict:
     """Diff every section: ``{section name: diff_section(...)}``."""
     return {s.name: diff_section(s, current[s.name], other[s.name]) for s in SECTIONS}
-
-
-def input_set_diff(*, input_set: PlanningInputSet, against: PlanningInputSet) -> dict:
-    """Diff two stored sets: ``{current: {label, content_hash}, other: {...}, identical,
-    calendar_changed, params_changed, summary: {section: counts}, sections: {...}}``."""
-    current = {s.name: load_section(input_set.pk, s) for s in SECTIONS}
-    other = {s.name: load_section(against.pk, s) for s in SECTIONS}
-    sections = diff_frames(current, other)
-    return {
-        "current": {"label": input_set.label, "content_hash": input_set.content_hash},
-        "other": {"label": against.label, "content_hash": against.content_hash},
-        "identical": input_set.content_hash == against.content_hash,
-        "calendar_changed": input_set.calendar_spec != against.calendar_spec,
-        "params_changed": (input_set.planning_params or {}) != (against.planning_params or {}),
-        "summary": {name: d["counts"] for name, d in sections.items()},
-        "sections": sections,
-    }
 
 
 def _records(frame: pd.DataFrame, fields: list[str]) -> list[dict]:

@@ -177,9 +177,29 @@ def test_token_prefixes_expiry_revocation_and_command(db):
     assert client.get("/api/input-sets/").status_code == 401
 
 
-def test_datetime_filters_accept_any_iso_offset_and_reject_unrepresentable_dates(api_client_for, db):
+def test_datetime_filters_accept_any_iso_offset_and_reject_unrepresentable_dates(
+    api_client_for, db
+):
     """Found by schemathesis on PostgreSQL: offsets beyond ±15:59 used to reach the database."""
     client = api_client_for("viewer")
     assert client.get("/api/input-sets/?created_after=0293-06-05T13:09:16-20:42").status_code == 200
     too_early = client.get("/api/input-sets/?created_after=0001-01-01T00:00:00%2B14:00")
     assert (too_early.status_code, too_early.json()["code"]) == (400, "invalid")
+
+
+def test_diff_is_202_while_computing_then_the_cached_result_with_paged_rows(
+    api_client_for, api_data, q_sync, django_capture_on_commit_callbacks
+):
+    client = api_client_for("viewer")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get("/api/input-sets/draft1/diff/")  # default: newest other ready set
+    assert first.status_code == 202
+    assert first.json()["against"] == "demo" and first["Location"].endswith("?against=demo")
+
+    done = client.get(first["Location"]).json()
+    assert done["job"]["status"] == "succeeded"
+    assert done["summary"]["identical"] is True
+    rows = client.get(
+        "/api/input-sets/draft1/diff/?against=demo&section=family_demand&kind=changed"
+    ).json()
+    assert rows["count"] == 0

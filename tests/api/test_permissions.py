@@ -12,6 +12,7 @@ PLAN = {"anonymous": 401, "viewer": 403, "planner": 202, "reviewer": 403, "admin
 UPLOAD = {"anonymous": 401, "viewer": 403, "planner": 201, "reviewer": 403, "admin": 201}
 RUN_CHANGE = {"anonymous": 401, "viewer": 403, "planner": 200, "reviewer": 200, "admin": 200}
 JOB_CHANGE = {"anonymous": 401, "viewer": 403, "planner": 202, "reviewer": 403, "admin": 202}
+DIFF = {"anonymous": 401, "viewer": 202, "planner": 202, "reviewer": 202, "admin": 202}
 ADMIN_ONLY = {"anonymous": 401, "viewer": 403, "planner": 403, "reviewer": 403, "admin": 201}
 DELETE = {"anonymous": 401, "viewer": 403, "planner": 403, "reviewer": 403, "admin": 204}
 
@@ -23,7 +24,7 @@ CASES = [
     ("get", "/api/input-sets/demo/rows/family_demand/", None, READ),
     ("get", "/api/input-sets/demo/events/", None, READ),
     ("get", "/api/input-sets/demo/export/", None, READ),
-    ("get", "/api/input-sets/draft1/diff/?against=demo", None, READ),
+    ("get", "/api/input-sets/draft1/diff/?against=demo", None, DIFF),
     ("get", "/api/plans/input_sets/demo/events", None, READ),
     ("get", "/api/plans/input_sets/demo/export", None, READ),
     ("post", "/api/input-sets/", "upload", UPLOAD),

@@ -147,7 +147,8 @@ def test_export_zip_with_meta_and_diff(sample_dir, config_version, tmp_path):
     assert result["output"].endswith("two.zip")
     assert "input_set_meta.json" in zipfile.ZipFile(result["output"]).namelist()
     diff = json.loads((tmp_path / "diff_report.json").read_text())
-    assert diff["summary"]["family_demand"]["removed"] == 17
+    assert diff["sections"]["family_demand"]["counts"]["removed"] == 17
+    assert diff["current"]["label"] == "two" and diff["other"]["label"] == "one"
 
 
 def test_list_and_review_errors(sample_dir, config_version):

@@ -8,7 +8,8 @@ import pytest
 from input_sets.io.bundle import InputBundle
 from input_sets.models import PlanningInputSet
 from input_sets.services import (
-    input_set_diff,
+    input_set_diff_report,
+    input_set_diff_request,
     input_set_export_dir,
     input_set_export_zip,
     input_set_import,
@@ -58,18 +59,26 @@ def test_diff_reports_added_removed_and_changed_cells(sample_dir, import_dir):
     (sample_dir / "demand_family.csv").write_text(text + "RICE,2026-01,10\n")
     import_dir(sample_dir, label="after")
 
-    diff = input_set_diff(
+    job = input_set_diff_request(
         input_set=PlanningInputSet.objects.get(label="after"),
         against=PlanningInputSet.objects.get(label="before"),
+        sync=True,
     )
+    diff = input_set_diff_report(job)
 
     demand = diff["sections"]["family_demand"]
     assert demand["counts"] == {"added": 1, "removed": 1, "changed": 1, "unchanged": 16}
+    assert job.summary["sections"]["family_demand"] == demand["counts"]
     assert demand["added"][0]["family_code"] == "RICE"
     assert demand["removed"][0]["family_code"] == "BLENDER"
     change = demand["changed"][0]
     assert change["key"] == {"family_code": "KETTLE", "period": "2026-01"}
     assert change["columns"] == ["demand"]
     assert (change["current"]["demand"], change["previous"]["demand"]) == (830.0, 820.0)
-    assert diff["summary"]["bom"] == {"added": 0, "removed": 0, "changed": 0, "unchanged": 12}
+    assert diff["sections"]["bom"]["counts"] == {
+        "added": 0,
+        "removed": 0,
+        "changed": 0,
+        "unchanged": 12,
+    }
     assert diff["identical"] is False

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand
 
 from input_sets import selectors
 from input_sets.exceptions import InputSetNotFound
-from input_sets.services import input_set_diff, input_set_export_dir, input_set_export_zip
+from input_sets.services import input_set_export_dir, input_set_export_zip
+from input_sets.services.diff_jobs import input_set_diff_report, input_set_diff_request
 
 from ._common import fail, print_json
 
@@ -60,12 +61,15 @@ class Command(BaseCommand):
             result["output"] = str(out)
             result["files"] = [p.name for p in files]
         if against is not None:
-            report = input_set_diff(input_set=input_set, against=against)
+            diff = input_set_diff_request(input_set=input_set, against=against, sync=True)
+            if diff.status != "succeeded":
+                raise fail(f"Diff against {against.label} failed: {diff.error}")
+            report = input_set_diff_report(diff)
             diff_path = (out.parent if opts["zip"] else out) / "diff_report.json"
             diff_path.parent.mkdir(parents=True, exist_ok=True)
             diff_path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
             result["diff_report"] = str(diff_path)
-            result["diff_summary"] = report["summary"]
+            result["diff_summary"] = diff.summary["sections"]
         if opts["json"]:
             print_json(self, result)
         else:
