@@ -5,6 +5,7 @@ a self-contained SQLite + django-q2 ORM-broker setup so a fresh clone runs with 
 Variables are documented in README.md ("Configuration").
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -15,6 +16,12 @@ VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
+
+# Prometheus multiprocess mode: web workers, django-q2 workers and commands all write their
+# samples here and /metrics adds them up. Must be set before prometheus_client is imported,
+# which is why it sits at the top of the settings.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus"))
+Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -145,6 +152,9 @@ if env.str("REDIS_URL", default=""):
 INPUT_SETS_FOUR_EYES = env.bool("INPUT_SETS_FOUR_EYES", default=False)
 # Cached diffs older than this are stale and recomputed on the next request.
 INPUT_SET_DIFF_TTL_SECONDS = env.int("INPUT_SET_DIFF_TTL_SECONDS", default=600)
+# /metrics: when either is set, only these client IPs or this bearer token may read it.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
 # Zip uploads: refuse archives that would expand past these limits (zip bombs).
 INPUT_SETS_ZIP_MAX_BYTES = env.int("INPUT_SETS_ZIP_MAX_BYTES", default=2 * 1024**3)
 INPUT_SETS_ZIP_MAX_FILES = env.int("INPUT_SETS_ZIP_MAX_FILES", default=100)

@@ -3,10 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("planning_hub.api.urls")),
-    path("", include("django_prometheus.urls")),
+    path("metrics", views.metrics, name="prometheus-django-metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -1,7 +1,11 @@
 """Project-level views: JSON error pages for the API."""
 
-from django.http import JsonResponse
+import hmac
+
+from django.conf import settings
+from django.http import HttpResponseForbidden, JsonResponse
 from django.views import defaults
+from django_prometheus.exports import ExportToDjangoView
 
 
 def not_found(request, exception=None):
@@ -19,3 +23,16 @@ def server_error(request):
             {"detail": "Internal server error.", "code": "server_error", "errors": []}, status=500
         )
     return defaults.server_error(request)
+
+
+def metrics(request):
+    """Prometheus exposition of every process's samples (multiprocess mode). Restricted to
+    ``METRICS_ALLOWED_IPS`` and/or ``METRICS_BEARER_TOKEN`` when either is set."""
+    ips, token = settings.METRICS_ALLOWED_IPS, settings.METRICS_BEARER_TOKEN
+    if ips or token:
+        sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        ip_ok = bool(ips) and request.META.get("REMOTE_ADDR") in ips
+        token_ok = bool(token) and hmac.compare_digest(sent.encode(), token.encode())
+        if not (ip_ok or token_ok):
+            return HttpResponseForbidden("metrics are restricted\n")
+    return ExportToDjangoView(request)

@@ -9,6 +9,7 @@ HOST=${DEMO_HOST:-127.0.0.1}
 PORT=${DEMO_PORT:-8000}
 mkdir -p var/log
 
+rm -rf var/prometheus  # samples of processes from an earlier run
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py load_sample_data --approve

@@ -39,3 +39,37 @@ def test_static_files_are_served_without_a_web_server(client):
         response = client.get(path)
         assert response.status_code == 200, path
         b"".join(response.streaming_content)
+
+
+@pytest.mark.django_db
+def test_a_counter_incremented_in_another_process_shows_in_metrics(client):
+    """Multiprocess mode: a worker's increment (here: a separate python process, as a
+    django-q2 worker is) appears in the web process's /metrics."""
+    import os
+    import subprocess
+    import sys
+
+    def value() -> float:
+        for line in client.get("/metrics").content.decode().splitlines():
+            if line.startswith('jobs_completed_total{type="multiprocess_test"}'):
+                return float(line.split()[-1])
+        return 0.0
+
+    before = value()
+    code = (
+        "import django; django.setup(); from planning_hub import metrics; "
+        "metrics.jobs_completed_total.labels(type='multiprocess_test').inc(3)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "planning_hub.settings"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=settings.BASE_DIR)
+    assert value() == before + 3
+
+
+def test_metrics_can_be_restricted(client, settings):
+    settings.METRICS_BEARER_TOKEN = "s3cret"
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").status_code == 200
+    settings.METRICS_BEARER_TOKEN = ""
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1"]
+    assert client.get("/metrics").status_code == 200  # the test client is 127.0.0.1
+    assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 403
