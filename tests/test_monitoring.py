@@ -12,8 +12,22 @@ from prometheus_client import REGISTRY
 MONITORING = Path(__file__).resolve().parent.parent / "monitoring"
 SUFFIXES = ("_bucket", "_sum", "_count", "_total", "_created")
 PROMQL_WORDS = {
-    "sum", "rate", "increase", "by", "histogram_quantile", "le", "result", "type", "source",
-    "action", "artifact", "entrypoint", "status", "m", "h", "d",
+    "sum",
+    "rate",
+    "increase",
+    "by",
+    "histogram_quantile",
+    "le",
+    "result",
+    "type",
+    "source",
+    "action",
+    "artifact",
+    "entrypoint",
+    "status",
+    "m",
+    "h",
+    "d",
 }
 
 
@@ -52,6 +66,10 @@ def test_rules_and_dashboard_reference_existing_metrics():
     assert len(expressions()) >= 10
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Debian prometheus package) not installed")
+@pytest.mark.skipif(
+    shutil.which("promtool") is None, reason="promtool (Debian prometheus package) not installed"
+)
 def test_promtool_accepts_the_rules():
-    subprocess.run(["promtool", "check", "rules", str(MONITORING / "planning_hub.rules.yml")], check=True)
+    subprocess.run(
+        ["promtool", "check", "rules", str(MONITORING / "planning_hub.rules.yml")], check=True
+    )

@@ -73,3 +73,36 @@ def test_metrics_can_be_restricted(client, settings):
     settings.METRICS_ALLOWED_IPS = ["127.0.0.1"]
     assert client.get("/metrics").status_code == 200  # the test client is 127.0.0.1
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 403
+
+
+def test_json_logs_carry_the_event_name_context_and_request_id():
+    import io
+    import json
+    import logging
+
+    from planning_hub.logging import RequestIdFilter, request_id_var
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        __import__("pythonjsonlogger.json", fromlist=["JsonFormatter"]).JsonFormatter(
+            "%(levelname)s %(name)s %(request_id)s %(message)s"
+        )
+    )
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("test.structured")
+    logger.addHandler(handler)
+    token = request_id_var.set("req-42")
+    try:
+        logger.warning("legacy_mode_detected", extra={"entrypoint": "cli"})
+    finally:
+        request_id_var.reset(token)
+        logger.removeHandler(handler)
+    record = json.loads(stream.getvalue())
+    assert record["message"] == "legacy_mode_detected"
+    assert (record["entrypoint"], record["request_id"]) == ("cli", "req-42")
+
+
+def test_request_id_is_returned_and_kept_from_the_client(client):
+    assert len(client.get("/metrics")["X-Request-ID"]) == 32
+    assert client.get("/metrics", HTTP_X_REQUEST_ID="abc-1")["X-Request-ID"] == "abc-1"

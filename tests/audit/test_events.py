@@ -52,3 +52,39 @@ def test_admin_is_read_only_even_for_superusers(client):
     )
     assert change.status_code == 403
     assert InputSetEvent.objects.get().comment == ""
+
+
+def test_export_audit_evidence_writes_events_zip_and_manifest(sample_dir, import_dir, tmp_path):
+    import hashlib
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from input_sets.selectors import input_set_events_payload, input_set_get
+    from input_sets.services import input_set_approve
+
+    import_dir(sample_dir, label="weekly_refresh")
+    input_set_approve(label="weekly_refresh", reviewer="ops_lead", comment="JIRA-7")
+    out = StringIO()
+    call_command(
+        "export_audit_evidence",
+        "--label",
+        "weekly_refresh",
+        "--date",
+        "20261121",
+        "-o",
+        str(tmp_path),
+        stdout=out,
+    )
+
+    folder = tmp_path / "input_sets" / "weekly_refresh" / "20261121"
+    assert out.getvalue().strip() == str(folder)
+    events = json.loads((folder / "events.json").read_text())
+    expected = input_set_events_payload(input_set=input_set_get(label="weekly_refresh"), limit=500)
+    assert events == json.loads(json.dumps(expected))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"events.json", "planning_input_set_weekly_refresh.zip"}
+    for name, entry in manifest["files"].items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == entry["sha256"]
+    assert manifest["content_hash"] == input_set_get(label="weekly_refresh").content_hash
