@@ -83,6 +83,10 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "planning_hub.wsgi.application"
 
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'planning_hub.sqlite3'}")

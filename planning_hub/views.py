@@ -3,7 +3,10 @@
 import hmac
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpResponseForbidden, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from django_prometheus.exports import ExportToDjangoView
 
@@ -36,3 +39,30 @@ def metrics(request):
         if not (ip_ok or token_ok):
             return HttpResponseForbidden("metrics are restricted\n")
     return ExportToDjangoView(request)
+
+
+@login_required
+def home(request):
+    """Counts, what needs review, recent activity, running jobs."""
+    from audit.models import InputSetEvent
+    from input_sets.models import PlanningInputSet
+    from plans.models import JobStatus, PlanJob, PlanVersion
+    from runs.models import Run
+
+    by_status = dict(PlanningInputSet.objects.values_list("status").annotate(n=Count("id")))
+    context = {
+        "set_counts": by_status,
+        "plan_count": PlanVersion.objects.count(),
+        "run_count": Run.objects.count(),
+        "active_jobs": PlanJob.objects.filter(
+            status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        ).count(),
+        "to_review": PlanningInputSet.objects.filter(status="draft")
+        .select_related("config_version", "created_by")
+        .order_by("-updated_at")[:10],
+        "events": InputSetEvent.objects.select_related("input_set").order_by("-created_at", "-id")[
+            :15
+        ],
+        "recent_plans": PlanVersion.objects.order_by("-created_at")[:5],
+    }
+    return render(request, "hub/home.html", context)

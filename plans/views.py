@@ -1,0 +1,258 @@
+"""Hub pages for plans and jobs (/ui/plans, /ui/plans/<version>, /ui/jobs)."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from input_sets.exceptions import InputSetError
+from input_sets.models import InputSetDiff, PlanningInputSet
+from runs.models import Run
+
+from .forms import PlanFilterForm, PlanParamsForm, PlanSelectForm
+from .models import (
+    PLAN_STEPS,
+    PlanArtifact,
+    PlanJob,
+    PlanKPI,
+    PlanSeries,
+    PlanVersion,
+    SeriesLevel,
+    Trigger,
+)
+from .selectors import plan_kpi_totals
+from .services import (
+    plan_create_and_execute,
+    plan_delete,
+    plan_state_advance,
+    plan_state_invalidate,
+)
+
+VIEW = "plans.view_planversion"
+
+
+def _kpi(metric):
+    return Subquery(
+        PlanKPI.objects.filter(plan=OuterRef("pk"), metric=metric, bucket_type="total").values(
+            "value"
+        )[:1]
+    )
+
+
+def _last_job(field):
+    return Subquery(
+        PlanJob.objects.filter(plan=OuterRef("pk"))
+        .order_by("-submitted_at", "-id")
+        .values(field)[:1]
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def plan_list(request):
+    """The create form (config version → its ready sets → parameters) and the plan list."""
+    select = PlanSelectForm(request.GET or None)
+    params_form = None
+    chosen = None
+    if request.method == "POST":
+        if not request.user.has_perm("plans.add_planversion"):
+            raise PermissionDenied
+        params_form = PlanParamsForm(request.POST)
+        if params_form.is_valid():
+            try:
+                job = plan_create_and_execute(
+                    config_version_id=params_form.cleaned_data["config_version"],
+                    input_set_label=params_form.cleaned_data["input_set"],
+                    params=params_form.params(),
+                    user=request.user,
+                    trigger=Trigger.UI,
+                    note=params_form.cleaned_data["note"],
+                )
+            except InputSetError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request, _("Plan %(version)s queued.") % {"version": job.plan.version_id}
+                )
+                return redirect("plans:job", job_id=job.pk)
+    label = request.GET.get("input_set")
+    if label:
+        chosen = PlanningInputSet.objects.filter(label=label, status="ready").first()
+    if chosen and params_form is None:
+        params_form = PlanParamsForm(
+            initial={
+                "config_version": chosen.config_version_id,
+                "input_set": chosen.label,
+                **PlanParamsForm.initial_from(chosen.planning_params),
+            }
+        )
+    filters = PlanFilterForm(request.GET or None)
+    plans = PlanVersion.objects.annotate(
+        fill_rate=_kpi("fill_rate"),
+        backlog_total=_kpi("backlog_total"),
+        last_job_id=_last_job("id"),
+        last_job_status=_last_job("status"),
+    ).order_by("-created_at", "-id")
+    if filters.is_valid():
+        if filters.cleaned_data["input_set_label"]:
+            plans = plans.filter(input_set_label=filters.cleaned_data["input_set_label"])
+        if filters.cleaned_data["status"]:
+            plans = plans.filter(state=filters.cleaned_data["status"])
+    page = Paginator(plans, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "plans/list.html",
+        {
+            "select": select,
+            "params_form": params_form,
+            "chosen": chosen,
+            "filters": filters,
+            "page_obj": page,
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def plan_detail(request, version):
+    plan = get_object_or_404(
+        PlanVersion.objects.select_related("input_set", "config_version", "created_by"),
+        version_id=version,
+    )
+    level = request.GET.get("level", SeriesLevel.AGGREGATE)
+    if level not in SeriesLevel.values:
+        raise Http404
+    series = PlanSeries.objects.filter(plan=plan, level=level).order_by(
+        "time_bucket_key", "item_key"
+    )
+    item = request.GET.get("item", "").strip()
+    if item:
+        series = series.filter(item_key=item)
+    page = Paginator(series, 50).get_page(request.GET.get("page"))
+    context = {
+        "plan": plan,
+        "kpis": plan_kpi_totals(plan_id=plan.pk),
+        "levels": SeriesLevel.choices,
+        "level": level,
+        "item": item,
+        "page_obj": page,
+        "artifacts": PlanArtifact.objects.filter(plan=plan).values_list("name", flat=True),
+        "jobs": PlanJob.objects.filter(plan=plan).order_by("-submitted_at")[:10],
+        "runs": Run.objects.filter(plan_version=plan).order_by("-created_at")[:10],
+        "steps": PLAN_STEPS,
+        "charts": _chart_data(plan),
+    }
+    return render(request, "plans/detail.html", context)
+
+
+def _chart_data(plan) -> dict:
+    """Series for the two charts: demand/supply/backlog per period (aggregate level, summed
+    over families) and capacity vs load per week (weekly summary)."""
+    periods: dict[str, list[float]] = {}
+    for key, demand, supply, backlog in PlanSeries.objects.filter(
+        plan=plan, level="aggregate"
+    ).values_list("time_bucket_key", "demand", "supply", "backlog"):
+        totals = periods.setdefault(key, [0.0, 0.0, 0.0])
+        totals[0] += demand
+        totals[1] += supply
+        totals[2] += backlog
+    weeks = list(
+        PlanSeries.objects.filter(plan=plan, level="weekly_summary")
+        .order_by("time_bucket_key")
+        .values_list("time_bucket_key", "capacity_used", "supply")
+    )
+    keys = sorted(periods)
+    return {
+        "periods": keys,
+        "demand": [periods[k][0] for k in keys],
+        "supply": [periods[k][1] for k in keys],
+        "backlog": [periods[k][2] for k in keys],
+        "weeks": [w[0] for w in weeks],
+        "capacity": [w[1] for w in weeks],
+        "load": [w[2] for w in weeks],
+    }
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def plan_artifact(request, version, name):
+    artifact = get_object_or_404(PlanArtifact, plan__version_id=version, name=name)
+    response = HttpResponse(
+        json.dumps(artifact.payload, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{artifact.name}"'
+    return response
+
+
+@require_POST
+@login_required
+@permission_required("plans.change_planversion", raise_exception=True)
+def plan_state(request, version):
+    plan = get_object_or_404(PlanVersion, version_id=version)
+    step = request.POST.get("step", "")
+    try:
+        if request.POST.get("op") == "invalidate":
+            plan_state_invalidate(plan=plan, from_step=step)
+        else:
+            plan_state_advance(plan=plan, to=step)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("plans:detail", version=plan.version_id)
+
+
+@require_POST
+@login_required
+@permission_required("plans.delete_planversion", raise_exception=True)
+def plan_remove(request, version):
+    plan = get_object_or_404(PlanVersion, version_id=version)
+    try:
+        plan_delete(plan=plan)
+    except InputSetError as exc:
+        messages.error(request, str(exc))
+        return redirect("plans:detail", version=version)
+    messages.success(request, _("Plan %(version)s deleted.") % {"version": version})
+    return redirect("plans:list")
+
+
+@login_required
+@permission_required("plans.view_planjob", raise_exception=True)
+def job_list(request):
+    status = request.GET.get("status", "")
+    jobs = PlanJob.objects.select_related("plan").order_by("-submitted_at", "-id")
+    if status:
+        jobs = jobs.filter(status=status)
+    page = Paginator(jobs, 25).get_page(request.GET.get("page"))
+    diffs = InputSetDiff.objects.select_related("input_set", "against").order_by("-requested_at")[
+        :20
+    ]
+    return render(request, "plans/jobs.html", {"page_obj": page, "diffs": diffs, "status": status})
+
+
+@login_required
+@permission_required("plans.view_planjob", raise_exception=True)
+def job_detail(request, job_id):
+    job = get_object_or_404(PlanJob.objects.select_related("plan"), pk=job_id)
+    run = Run.objects.filter(plan_job=job).first()
+    return render(request, "plans/job_detail.html", {"job": job, "run": run})
+
+
+@login_required
+@permission_required("plans.view_planjob", raise_exception=True)
+def job_status(request, job_id):
+    """JSON for the job page's progress bar."""
+    job = get_object_or_404(PlanJob, pk=job_id)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_display": job.get_status_display(),
+            "progress": job.progress,
+            "step": job.current_step,
+        }
+    )
