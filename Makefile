@@ -37,7 +37,7 @@ demo: venv
 	bash scripts/demo.sh
 
 messages: venv
-	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore="plans/pipeline/*"
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

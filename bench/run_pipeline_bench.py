@@ -20,7 +20,10 @@ that one process) belong to one operation:
   pipeline, per-level series build and insert, KPIs, artifacts, commit, retention); the
   wrappers cost microseconds. The plans are deleted (untimed) after each run so that every
   run inserts into the same, empty ``plans_planseries`` table;
-- ``command`` (``--command``): the same through ``manage.py create_plan --sync --json``.
+- ``command`` (``--command``): the same through ``manage.py create_plan --sync --json``;
+- ``e2e_fixed`` (``--what-if``): ``e2e`` with proposed fixes of project code emulated in the
+  child (artifact rows bounded before they are built, one series level in memory at a time,
+  one shared JSON encoder; PostgreSQL: series FK dropped for the run, then re-created).
 
 Run (the database name must contain "bench"; it is reset first unless ``--keep-db``)::
 
@@ -89,6 +92,8 @@ def child(op: str, env: dict, log_dir: Path, name: str | None = None, **params) 
 
 def shape_for(scale: float, seed: int) -> dict:
     shape = {k: max(1, round(v * scale)) if k in SCALED else v for k, v in SHAPE.items()}
+    # distinct components per subassembly need at least that many components
+    shape["components"] = max(shape["components"], 2 * shape["components_per_subassembly"])
     return {**shape, "seed": seed}
 
 
@@ -127,52 +132,11 @@ def run(args) -> dict:
 
     scales = {}
     for index, scale in enumerate(args.scale):
-        files, data = prepare_data(args.cache_dir, scale, args.seed)
-        rows = sum(data["files"].values())
-        print(f"scale {scale:g}: {files} ({rows:,} input rows)")
         version_id = int(stamp[-8:]) * 10 + index  # a new config version per run and scale
-        label = f"pipe-{stamp}-s{scale:g}"
-        results: dict[str, dict] = {}
-
-        def step(key, fn, repeat=1, results=results):
-            samples = []
-            for i in range(repeat):
-                print(f"  {key} …", end="", flush=True)
-                samples.append(fn(i))
-                print(f" {samples[-1]['seconds']:.2f} s, {samples[-1]['peak_rss_mib']:.0f} MiB")
-            results[key] = _aggregate(samples)
-            if repeat > 1:
-                results[key]["runs"] = samples
-
-        params = {"data": str(files), "label": label, "version_id": version_id}
-        step("import", lambda i, p=params: child("import", env, log_dir, f"import{index}", **p))
-        params = {"label": label}
-        step(
-            "compute",
-            lambda i, p=params: child("compute", env, log_dir, f"compute{index}-{i}", **p),
-            args.repeat,
+        run_ctx = {"env": env, "log_dir": log_dir, "vendor": vendor, "tag": str(index)}
+        scales[f"{scale:g}"] = run_scale(
+            args, scale, version_id, f"pipe-{stamp}-s{scale:g}", run_ctx
         )
-        params = {"label": label, "version_id": version_id}
-
-        def e2e(i, p=params):
-            try:
-                return child("e2e", env, log_dir, f"e2e{index}-{i}", **p)
-            finally:
-                child("cleanup", env, log_dir, f"cleanup{index}-{i}")
-
-        step("e2e", e2e, args.repeat)
-        if args.command:
-            cmd = ["create_plan", "--config-version-id", str(version_id)]
-            cmd += ["--input-set-label", label, "--sync", "--json"]
-
-            def command(i, cmd=cmd):
-                try:
-                    return manage(f"command{index}-{i}", cmd, env, log_dir)
-                finally:
-                    child("cleanup", env, log_dir, f"cleanup-command{index}-{i}")
-
-            step("command", command)
-        scales[f"{scale:g}"] = {"data": data, "input_rows": rows, "results": results}
     shutil.rmtree(log_dir, ignore_errors=True)
     return {
         "machine": {**machine_info(), "loadavg": [load_before, os.getloadavg()]},
@@ -186,6 +150,74 @@ def run(args) -> dict:
     }
 
 
+def run_scale(args, scale: float, version_id: int, label: str, ctx: dict) -> dict:
+    """Import the set of one scale, then time compute, e2e (and the optional steps)."""
+    env, log_dir, tag = ctx["env"], ctx["log_dir"], ctx["tag"]
+    files, data = prepare_data(args.cache_dir, scale, args.seed)
+    rows = sum(data["files"].values())
+    print(f"scale {scale:g}: {files} ({rows:,} input rows)")
+    results: dict[str, dict] = {}
+
+    def step(key, fn, repeat=1):
+        samples = []
+        for i in range(repeat):
+            print(f"  {key} …", end="", flush=True)
+            samples.append(fn(i))
+            print(f" {samples[-1]['seconds']:.2f} s, {samples[-1]['peak_rss_mib']:.0f} MiB")
+        results[key] = _aggregate(samples)
+        if repeat > 1:
+            results[key]["runs"] = samples
+
+    def import_(i):
+        params = {"data": str(files), "label": label, "version_id": version_id}
+        return child("import", env, log_dir, f"import{tag}", **params)
+
+    def compute(i):
+        return child("compute", env, log_dir, f"compute{tag}-{i}", label=label)
+
+    def e2e(i, fixes=None):
+        name = f"e2e{'_fixed' if fixes else ''}{tag}-{i}"
+        params = {"label": label, "version_id": version_id, "fixes": fixes or []}
+        result = child("e2e", env, log_dir, name, **params)
+        # untimed: delete the plan (retention's raw delete of its series rows + cascade)
+        cleanup = child("cleanup", env, log_dir, f"cleanup-{name}")
+        result["cleanup_seconds"] = cleanup["seconds"]
+        result["plan_delete_seconds"] = cleanup["delete_seconds"]  # plans_apply_retention
+        return result
+
+    def command(i):
+        cmd = ["create_plan", "--config-version-id", str(version_id)]
+        cmd += ["--input-set-label", label, "--sync", "--json"]
+        try:
+            return manage(f"command{tag}-{i}", cmd, env, log_dir)
+        finally:
+            child("cleanup", env, log_dir, f"cleanup-command{tag}-{i}")
+
+    step("import", import_)
+    step("compute", compute, args.repeat)
+    step("e2e", e2e, args.repeat)
+    if args.what_if:
+        fixes = ["artifacts", "series_cache", "json"]
+        dropped = None
+        if ctx["vendor"] == "postgresql":
+            fixes.append("fk")
+            dropped = child("series_fk", env, log_dir, f"fk-drop{tag}", action="drop")
+        try:
+            step("e2e_fixed", lambda i: e2e(i, fixes), args.repeat)
+        finally:
+            if dropped:
+                child("series_fk", env, log_dir, f"fk-restore{tag}", action="restore", **dropped)
+    if args.command:
+        step("command", command)
+    return {"data": data, "input_rows": rows, "results": results}
+
+
+def previous_run(summary: dict) -> dict:
+    """What identifies one invocation in a merged results file."""
+    keys = ("measured_at", "repeat", "machine")
+    return {**{k: summary.get(k) for k in keys}, "scales": list(summary["scales"])}
+
+
 def print_table(summary: dict) -> None:
     db = summary["database"]
     print(f"\n{db['vendor']} {db['server'] or ''}")
@@ -193,7 +225,8 @@ def print_table(summary: dict) -> None:
     print(head + "\n" + "-" * (len(head) + 24))
     for scale, block in summary["scales"].items():
         for name, r in block["results"].items():
-            target, verdict = TARGETS.get(name) if scale == "1" else None, ""
+            kind = {"e2e_fixed": "e2e", "command": "e2e"}.get(name, name)
+            target, verdict = TARGETS.get(kind) if scale == "1" else None, ""
             if target:
                 ok = r["seconds"] < target[0] and (
                     target[1] is None or r["peak_rss_mib"] < target[1]
@@ -206,13 +239,13 @@ def print_table(summary: dict) -> None:
                 f"{scale:>6} {name:<10}{r['seconds']:>9.2f}{cells}{r['peak_rss_mib']:>10.0f}"
                 f"  {verdict}"
             )
-        e2e = block["results"].get("e2e", {})
-        if e2e.get("stages"):
-            print(
-                f"{'':>7}e2e stages (s): "
-                + ", ".join(f"{k} {v:.2f}" for k, v in e2e["stages"].items())
-            )
-            print(f"{'':>7}series rows: {e2e['series_rows']}")
+        for name in ("compute", "e2e", "e2e_fixed"):
+            r = block["results"].get(name, {})
+            if r.get("stages"):
+                stages = ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items())
+                print(f"{'':>7}{name} stages (s): {stages}")
+        if "e2e" in block["results"]:
+            print(f"{'':>7}series rows: {block['results']['e2e']['series_rows']}")
 
 
 # --- child processes: one operation each --------------------------------------------------------
@@ -338,6 +371,87 @@ class _Timers:
         return wrapper
 
 
+def _emulate_fixes(fixes: list[str]) -> None:
+    """``--what-if``: emulate proposed fixes of project code in this process only (see
+    docs/performance.md, "Pipeline" findings). Outputs stay the same.
+
+    - ``artifacts``: step artifacts do not build the ``rows`` of frames beyond
+      ``PLAN_ARTIFACT_MAX_ROWS`` (``_persist`` drops them anyway; ``rows_omitted`` is kept);
+    - ``series_cache``: ``_persist`` keeps only the series level it is inserting;
+    - ``json``: ``insert_frame`` serialises ``extra`` with one shared ``JSONEncoder``.
+    """
+    from django.conf import settings
+
+    from planning_hub import bulk
+    from plans.pipeline import result as result_mod
+    from plans.pipeline import series as series_mod
+
+    if "artifacts" in fixes:
+        records, limit = result_mod.frame_records, settings.PLAN_ARTIFACT_MAX_ROWS
+
+        class Omitted(list):
+            """Stands for ``n`` rows; ``services._bounded`` turns it into ``rows_omitted``."""
+
+            def __init__(self, n):
+                super().__init__()
+                self.n = n
+
+            def __len__(self):
+                return self.n
+
+        def bounded_records(frame):
+            return (
+                Omitted(len(frame)) if frame is not None and len(frame) > limit else records(frame)
+            )
+
+        result_mod.frame_records = bounded_records
+    if "series_cache" in fixes:
+        getitem = series_mod.LazySeries.__getitem__
+
+        def getitem_uncached(self, level):
+            if level not in self._cache:
+                self._cache.clear()  # the levels already inserted
+            return getitem(self, level)
+
+        series_mod.LazySeries.__getitem__ = getitem_uncached
+    if "json" in fixes:
+        encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+        class SharedEncoder:
+            @staticmethod
+            def dumps(value, separators=None, default=None):
+                if separators == (",", ":") and default is str:
+                    return encode(value)
+                return json.dumps(value, separators=separators, default=default)
+
+        bulk.json = SharedEncoder
+
+
+def child_series_fk(params) -> dict:
+    """PostgreSQL ``--what-if``: drop (``drop``) or re-create (``restore``) the deferred FK
+    ``plans_planseries.plan_id → plans_planversion``, whose checks run at commit."""
+    _setup_django()
+    from django.db import connection
+
+    from plans.models import PlanSeries
+
+    table = PlanSeries._meta.db_table
+    with connection.cursor() as cursor:
+        if params["action"] == "drop":
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            constraints = cursor.fetchall()
+            for name, _ in constraints:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            return {"constraints": constraints}
+        for name, definition in params["constraints"]:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    return {}
+
+
 def child_e2e(params) -> dict:
     """``plan_create_and_execute(sync=True)`` with timers around its helpers."""
     t0 = time.perf_counter()
@@ -350,6 +464,7 @@ def child_e2e(params) -> dict:
     from plans.pipeline import result as result_mod
     from plans.pipeline import series as series_mod
 
+    _emulate_fixes(params.get("fixes", []))
     timers = _Timers()
     timers.add("startup", time.perf_counter() - t0)
     state = {"persisted": False, "result": None}
@@ -448,7 +563,7 @@ def child_e2e(params) -> dict:
         **{f"pipeline: {k}": v for k, v in result.timings.items()},
         "pipeline: other": sec["pipeline"] - sum(result.timings.values()),
         **{k: sec[k] for k in sorted(persist_parts)},
-        "persist: other (delete old, plan save)": sec["persist"]
+        "persist: other (frame.assign, deletes, plan save)": sec["persist"]
         - sum(sec[k] for k in persist_parts),
         "finish job/run": sec["finish job/run"],
         "commit": sec.get("commit", 0.0),
@@ -458,6 +573,7 @@ def child_e2e(params) -> dict:
     stages["plan_execute: other"] = sec["plan_execute"] - known
     return {
         "op_seconds": round(total, 3),
+        "fixes": params.get("fixes", []),
         "job_status": job.status,
         "series_rows": rows,
         "series_rows_total": sum(rows.values()),
@@ -477,10 +593,15 @@ def child_cleanup(_params) -> dict:
 
     started = time.perf_counter()
     deleted = plans_apply_retention(max_plans=0, older_than_days=-1)
+    delete_seconds = time.perf_counter() - started
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM ANALYZE {PlanSeries._meta.db_table}")
-    return {"op_seconds": round(time.perf_counter() - started, 3), "deleted": len(deleted)}
+    return {
+        "op_seconds": round(time.perf_counter() - started, 3),
+        "delete_seconds": round(delete_seconds, 3),
+        "deleted": len(deleted),
+    }
 
 
 CHILD_OPS = {
@@ -489,6 +610,7 @@ CHILD_OPS = {
     "compute": child_compute,
     "e2e": child_e2e,
     "cleanup": child_cleanup,
+    "series_fk": child_series_fk,
 }
 
 
@@ -508,6 +630,14 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--command", action="store_true", help="Also time `manage.py create_plan --sync` once."
     )
+    parser.add_argument(
+        "--what-if",
+        action="store_true",
+        help="Also time e2e with proposed project fixes emulated (see _emulate_fixes).",
+    )
+    parser.add_argument(
+        "--merge", action="store_true", help="Add the scales to an existing results file."
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("params", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -518,6 +648,11 @@ def main(argv=None) -> None:
     output = (
         args.output or ROOT / "bench" / "results" / f"pipeline-{summary['database']['vendor']}.json"
     )
+    if args.merge and output.exists():
+        previous = json.loads(output.read_text())
+        runs = [*previous.get("runs", [previous_run(previous)]), previous_run(summary)]
+        summary["scales"] = {**previous["scales"], **summary["scales"]}
+        summary["runs"] = runs
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(summary, indent=2) + "\n")
     print_table(summary)

@@ -35,3 +35,17 @@ GROUPS: dict[str, list[str]] = {
     ],
     "reviewer": [*VIEW, "input_sets.review_planninginputset", "runs.change_run"],
 }
+
+
+def ensure_groups(group_model, permission_model) -> None:
+    """Create or update the groups with exactly their permissions (the migration calls this
+    with historical models; tests call it after a flush)."""
+    for name, perms in GROUPS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.append(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

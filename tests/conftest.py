@@ -89,3 +89,25 @@ def q_sync(monkeypatch):
     """django-q2 runs tasks inline (the real task code path, no cluster). Conf is read once at
     import, so the flag is patched on it rather than in settings."""
     monkeypatch.setattr("django_q.conf.Conf.SYNC", True)
+
+
+@pytest.fixture(scope="module")
+def audit_flushable(django_db_setup, django_db_blocker):
+    """Transactional tests end with a flush, which on SQLite DELETEs every row — and the
+    append-only triggers refuse that for audit events. Module-scoped, so it wraps every flush
+    of the module (pytest-django's autouse live-server helper sets up transactional_db before
+    any function fixture): triggers are lifted for the module and restored after its last
+    flush. PostgreSQL flushes with TRUNCATE, which the triggers do not block."""
+    import importlib
+
+    triggers = importlib.import_module("audit.migrations.0002_append_only_triggers")
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        for sql in triggers.SQLITE_REVERSE:
+            cursor.execute(sql)
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        for sql in triggers.SQLITE:
+            cursor.execute(sql)

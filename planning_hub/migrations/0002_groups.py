@@ -11,17 +11,9 @@ def create_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    from planning_hub.roles import GROUPS
+    from planning_hub.roles import ensure_groups
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, perms in GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        wanted = []
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        group.permissions.set(wanted)
+    ensure_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_groups(apps, schema_editor):

@@ -37,7 +37,7 @@ def get_item(mapping, key):
 @register.filter
 def percent(value, digits=1):
     """0.9135 → '91.4 %' (empty for None)."""
-    if value is None:
+    if value is None or value == "":
         return ""
     return f"{float(value) * 100:.{int(digits)}f} %"
 
