@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import InputSetEvent
+from audit.models import EventAction, InputSetEvent
 
 from . import selectors
 from .exceptions import InputSetError
@@ -187,7 +187,7 @@ class PlanningInputSetAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": _("Confirm review action"),
-            "action": action,
+            "action": EventAction(action).label,
             "action_name": f"{action}_sets",
             "form": form,
             "queryset": queryset,

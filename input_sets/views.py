@@ -77,10 +77,11 @@ def input_set_upload(request):
         except ImportRejected as exc:
             errors, warnings = exc.report.errors, exc.report.warnings
         else:
+            done = _("created") if report.action == "created" else _("updated")
             messages.success(
                 request,
                 _("Input set %(label)s stored as a draft (%(action)s).")
-                % {"label": data["label"], "action": report.action},
+                % {"label": data["label"], "action": done},
             )
             return redirect("input_sets:detail", label=data["label"])
     status = 400 if errors else 200
