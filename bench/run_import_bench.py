@@ -6,8 +6,8 @@ that one process) belong to one operation:
 - ``startup``: Django setup + importing the services (the fixed cost inside every figure);
 - ``import``: ``manage.py import_planning_inputs`` of the generated set (~1.0 M rows);
 - ``export``: ``manage.py export_planning_inputs`` of that set into a temp folder;
-- ``import_variant`` + ``diff``: import a copy differing in ~5 % of rows, then time
-  ``input_set_diff`` of the two stored sets;
+- ``import_variant`` + ``diff``: import a copy differing in ~5 % of rows, then time the diff
+  job (``input_set_diff_request(sync=True)``: load, keyed merge, store the changed rows);
 - ``profile``: one import with a wall-clock timer around each stage (read, parse + row checks,
   canonicalise, set checks, hash, insert, other = transaction/commit/audit);
 - ``executemany_*`` (SQLite only): plain ``sqlite3.executemany`` of the same rows in one
@@ -325,15 +325,18 @@ def child_reset(_params) -> dict:
 def child_diff(params) -> dict:
     _setup_django()
     from input_sets.models import PlanningInputSet
-    from input_sets.services import input_set_diff
+    from input_sets.services import input_set_diff_request
 
     current = PlanningInputSet.objects.get(label=params["current"])
     other = PlanningInputSet.objects.get(label=params["other"])
     started = time.perf_counter()
-    diff = input_set_diff(input_set=current, against=other)
+    # the diff job's whole work: load both sets, keyed merge per section, store every row
+    diff = input_set_diff_request(input_set=current, against=other, sync=True, force=True)
     seconds = time.perf_counter() - started
+    if diff.status != "succeeded":
+        raise RuntimeError(f"diff failed: {diff.error}")
     kinds = ("added", "removed", "changed", "unchanged")
-    totals = {k: sum(c[k] for c in diff["summary"].values()) for k in kinds}
+    totals = {k: sum(c[k] for c in diff.summary["sections"].values()) for k in kinds}
     # rows read: every row of both sets (rows present in both count twice)
     rows = totals["added"] + totals["removed"] + 2 * (totals["changed"] + totals["unchanged"])
     return {"op_seconds": round(seconds, 3), "rows": rows, "differences": totals}

@@ -236,6 +236,11 @@ class PlanJob(models.Model):
 
     plan = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="jobs")
     task_id = models.CharField(_("django-q2 task id"), max_length=64, blank=True)
+    # what the job was asked to plan, kept on the job itself (as on the plan and the run)
+    input_set_label = models.CharField(_("input set label"), max_length=100, blank=True)
+    input_set_content_hash = models.CharField(
+        _("input set content hash"), max_length=64, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
     )

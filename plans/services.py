@@ -127,7 +127,13 @@ def plan_create_and_execute(
             created_by=user,
             note=note,
         )
-        job = PlanJob.objects.create(plan=plan, trigger=trigger, created_by=user)
+        job = PlanJob.objects.create(
+            plan=plan,
+            trigger=trigger,
+            created_by=user,
+            input_set_label=plan.input_set_label,
+            input_set_content_hash=plan.input_set_content_hash,
+        )
         Run.objects.create(
             plan_version=plan,
             plan_job=job,
@@ -411,7 +417,13 @@ def plan_job_retry(*, job_id: int, user=None) -> PlanJob:
             raise JobStateError(
                 f"Only failed or canceled jobs can be retried (job is {old.status})."
             )
-        job = PlanJob.objects.create(plan=old.plan, trigger=old.trigger, created_by=user)
+        job = PlanJob.objects.create(
+            plan=old.plan,
+            trigger=old.trigger,
+            created_by=user,
+            input_set_label=old.plan.input_set_label,
+            input_set_content_hash=old.plan.input_set_content_hash,
+        )
         run = Run.objects.filter(plan_job=old).first()
         Run.objects.create(
             plan_version=old.plan,

@@ -18,6 +18,8 @@ class JobSerializer(serializers.ModelSerializer):
             "plan_version",
             "run_id",
             "task_id",
+            "input_set_label",
+            "input_set_content_hash",
             "status",
             "progress",
             "current_step",

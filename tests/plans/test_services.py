@@ -34,6 +34,7 @@ def test_plan_through_the_q2_task_records_label_and_hash_everywhere(
     plan, run = job.plan, Run.objects.get(plan_job=job)
     for record in (plan, run):
         assert record.input_set_id == ready_set.pk
+    for record in (plan, run, job):
         assert record.input_set_label == "demo"
         assert record.input_set_content_hash == ready_set.content_hash
     artifact = PlanArtifact.objects.get(plan=plan, name="planning_input_set.json").payload
