@@ -34,10 +34,10 @@ class PlanSelectForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        version = self.data.get("config_version")
+        version = str(self.data.get("config_version") or "")
         sets = (
-            PlanningInputSet.objects.filter(status="ready", config_version_id=version)
-            if version
+            PlanningInputSet.objects.filter(status="ready", config_version_id=int(version))
+            if version.isdigit()
             else PlanningInputSet.objects.none()
         )
         self.fields["input_set"].choices = [("", "—")] + [

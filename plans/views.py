@@ -82,7 +82,9 @@ def plan_list(request):
                     request, _("Plan %(version)s queued.") % {"version": job.plan.version_id}
                 )
                 return redirect("plans:job", job_id=job.pk)
-    label = request.GET.get("input_set")
+    label = (
+        request.POST.get("input_set") if params_form is not None else request.GET.get("input_set")
+    )
     if label:
         chosen = PlanningInputSet.objects.filter(label=label, status="ready").first()
     if chosen and params_form is None:

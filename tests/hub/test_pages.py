@@ -190,3 +190,20 @@ def test_review_comment_and_actor_in_history_are_escaped(planner_client, hub_dat
     input_set_review(label="demo", action="revert", reviewer='"><b>x</b>', comment="<i>bad</i>")
     html = planner_client.get("/ui/plans/input_sets/demo").content.decode()
     assert "<i>bad</i>" not in html and "&lt;i&gt;bad&lt;/i&gt;" in html
+
+
+def test_plan_form_survives_bad_query_values_and_shows_its_errors(planner_client, hub_data):
+    assert planner_client.get("/ui/plans?config_version=abc&input_set=<x>").status_code == 200
+    response = planner_client.post(
+        "/ui/plans",
+        {
+            "config_version": 1,
+            "input_set": "demo",
+            "lt_unit": "day",
+            "round_mode": "int",
+            "tol_abs": "-1",
+            "tol_rel": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert 'id="plan-create"' in response.content.decode()
