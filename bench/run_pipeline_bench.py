@@ -163,6 +163,7 @@ def run_scale(args, scale: float, version_id: int, label: str, ctx: dict) -> dic
         for i in range(repeat):
             print(f"  {key} …", end="", flush=True)
             samples.append(fn(i))
+            samples[-1]["loadavg_1min"] = round(os.getloadavg()[0], 2)  # other work skews it
             print(f" {samples[-1]['seconds']:.2f} s, {samples[-1]['peak_rss_mib']:.0f} MiB")
         results[key] = _aggregate(samples)
         if repeat > 1:

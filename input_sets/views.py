@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from plans.models import PlanVersion
@@ -77,7 +78,11 @@ def input_set_upload(request):
         except ImportRejected as exc:
             errors, warnings = exc.report.errors, exc.report.warnings
         else:
-            done = _("created") if report.action == "created" else _("updated")
+            done = (
+                pgettext("import outcome", "created")
+                if report.action == "created"
+                else pgettext("import outcome", "updated")
+            )
             messages.success(
                 request,
                 _("Input set %(label)s stored as a draft (%(action)s).")

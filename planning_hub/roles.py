@@ -1,7 +1,8 @@
 """The shipped groups and their permissions (admins just assign users to a group).
 
 - viewer: read everything (API GETs, hub pages, admin views).
-- planner: viewer + upload input sets, create plans, retry/cancel jobs, annotate runs.
+- planner: viewer + upload input sets, create plans and move their state, retry/cancel jobs,
+  annotate runs. Deleting plans stays with superusers (or users given the permission).
 - reviewer: viewer + approve/revert/archive input sets, approve/baseline/archive runs.
 """
 
@@ -30,6 +31,7 @@ GROUPS: dict[str, list[str]] = {
         *VIEW,
         "input_sets.add_planninginputset",
         "plans.add_planversion",
+        "plans.change_planversion",
         "plans.change_planjob",
         "runs.change_run",
     ],
