@@ -15,14 +15,21 @@ $PY manage.py collectstatic --noinput -v0
 $PY manage.py load_sample_data --approve
 $PY manage.py ensure_demo_users
 
-$PY manage.py qcluster >var/log/qcluster.log 2>&1 &
+# The cluster runs in its own session: Ctrl-C (which signals the whole foreground group)
+# must not reach it, because django-q2 deadlocks when a second signal arrives while it stops.
+# stop() sends it exactly one TERM and waits; a cluster still alive after 30 s is killed.
+setsid $PY manage.py qcluster >var/log/qcluster.log 2>&1 &
 QPID=$!
 SERVER_PID=""
 stop() {
   trap - INT TERM EXIT
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-  kill "$QPID" 2>/dev/null || true
-  wait "$QPID" 2>/dev/null || true
+  kill -TERM "$QPID" 2>/dev/null || true
+  for _ in $(seq 1 60); do
+    kill -0 "$QPID" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -KILL -- "-$QPID" 2>/dev/null || true
   echo "Planning Hub demo stopped."
 }
 trap stop INT TERM EXIT
