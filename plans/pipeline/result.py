@@ -86,7 +86,7 @@ class PipelineResult:
             "calendar_periods": s.get("calendar_periods"),
         }
 
-    def _det_payload(self, det: pd.DataFrame) -> dict:
+    def _det_payload(self, det: pd.DataFrame, limit: int | None = None) -> dict:
         s = self.inputs_summary
         return {
             "schema_version": "det-1.0",
@@ -100,10 +100,10 @@ class PipelineResult:
                 "round_mode": self.params.round_mode,
                 **self._cal_summary(),
             },
-            "rows": frame_records(det),
+            **_rows(det, limit),
         }
 
-    def _mrp_payload(self, table: pd.DataFrame) -> dict:
+    def _mrp_payload(self, table: pd.DataFrame, limit: int | None = None) -> dict:
         s = self.inputs_summary
         return {
             "schema_version": "mrp-1.0",
@@ -117,11 +117,16 @@ class PipelineResult:
                 "calendar_mode": s.get("calendar_mode"),
             },
             "inbound_issues": frame_records(self.inbound_issues),
-            "rows": frame_records(table),
+            **_rows(table, limit),
         }
 
     def _plan_final_payload(
-        self, pf: pd.DataFrame, ws: pd.DataFrame, boundary: dict | None, det: pd.DataFrame
+        self,
+        pf: pd.DataFrame,
+        ws: pd.DataFrame,
+        boundary: dict | None,
+        det: pd.DataFrame,
+        limit: int | None = None,
     ) -> dict:
         return {
             "schema_version": "plan-final-1.0",
@@ -141,7 +146,7 @@ class PipelineResult:
             "weekly_summary": frame_records(ws),
             "boundary_summary": to_jsonable(boundary),
             "unserved_spill": self.unserved_spill,
-            "rows": frame_records(pf),
+            **_rows(pf, limit),
         }
 
     @staticmethod
@@ -151,11 +156,13 @@ class PipelineResult:
         out["deltas"] = frame_records(recon["deltas"])
         return out
 
-    def to_artifacts(self) -> dict[str, dict]:
+    def to_artifacts(self, max_rows: int | None = None) -> dict[str, dict]:
         """JSON-serialisable artifacts: file name → payload (``aggregate.json``,
         ``sku_week.json``, ``mrp.json``, ``plan_final.json``, ``reconciliation_log.json``, plus
         the ``*_adjusted.json`` variants when anchor_adjust ran). Values are plain Python
-        (NaN → None)."""
+        (NaN → None). A table longer than ``max_rows`` is not serialised: its payload gets
+        ``rows: []`` and ``rows_omitted: <count>`` (the caller keeps the rows elsewhere)."""
+        limit = max_rows
         s = self.inputs_summary
         arts: dict[str, dict] = {
             "aggregate.json": {
@@ -166,17 +173,17 @@ class PipelineResult:
                     "capacity_rows": s.get("capacity_rows"),
                     "mix_rows": s.get("mix_rows"),
                 },
-                "rows": frame_records(self.aggregate),
+                **_rows(self.aggregate, limit),
             },
-            "sku_week.json": self._det_payload(self.det),
-            "mrp.json": self._mrp_payload(self.mrp),
+            "sku_week.json": self._det_payload(self.det, limit),
+            "mrp.json": self._mrp_payload(self.mrp, limit),
             "plan_final.json": self._plan_final_payload(
-                self.plan_final, self.weekly_summary, self.boundary_summary, self.det
+                self.plan_final, self.weekly_summary, self.boundary_summary, self.det, limit
             ),
             "reconciliation_log.json": self._recon_payload(self.reconciliation),
         }
         if self.det_adjusted is not None:
-            payload = self._det_payload(self.det_adjusted)
+            payload = self._det_payload(self.det_adjusted, limit)
             payload["cutover"] = {
                 "cutover_date": self.params.cutover_date,
                 "anchor_policy": self.params.anchor_policy,
@@ -193,12 +200,20 @@ class PipelineResult:
                 self.reconciliation_adjusted
             )
         if self.mrp_adjusted is not None:
-            arts["mrp_adjusted.json"] = self._mrp_payload(self.mrp_adjusted)
+            arts["mrp_adjusted.json"] = self._mrp_payload(self.mrp_adjusted, limit)
         if self.plan_final_adjusted is not None and self.det_adjusted is not None:
             arts["plan_final_adjusted.json"] = self._plan_final_payload(
                 self.plan_final_adjusted,
                 self.weekly_summary_adjusted,
                 self.boundary_summary_adjusted,
                 self.det_adjusted,
+                limit,
             )
         return arts
+
+
+def _rows(frame: pd.DataFrame, limit: int | None) -> dict:
+    """``{"rows": records}``, or ``{"rows": [], "rows_omitted": n}`` beyond ``limit``."""
+    if limit is not None and len(frame) > limit:
+        return {"rows": [], "rows_omitted": len(frame)}
+    return {"rows": frame_records(frame)}
