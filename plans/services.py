@@ -29,6 +29,7 @@ from planning_hub import metrics
 from planning_hub.bulk import insert_frame
 from plans.pipeline.dag import run as run_pipeline
 from plans.pipeline.params import PlanParams
+from plans.pipeline.series import SERIES_COLUMNS
 from runs.models import Run
 
 from .exceptions import InvalidPlanParams, JobStateError, PlanInputRejected
@@ -54,24 +55,8 @@ logger = logging.getLogger(__name__)
 
 INPUTS_ARTIFACT = "planning_inputs.json"
 INPUT_SET_ARTIFACT = "planning_input_set.json"
-SERIES_FIELDS = [
-    "level",
-    "time_bucket_type",
-    "time_bucket_key",
-    "item_key",
-    "location_key",
-    "source",
-    "demand",
-    "supply",
-    "backlog",
-    "inventory_open",
-    "inventory_close",
-    "capacity_used",
-    "spill_in",
-    "spill_out",
-    "boundary_zone",
-    "extra",
-]
+# the pipeline's series columns plus the step that produced the level
+SERIES_FIELDS = [*SERIES_COLUMNS, "source"]
 # the pipeline step that produced each series level (spec §12.2 "source")
 LEVEL_SOURCE = {
     "aggregate": "aggregate",

@@ -4,6 +4,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from ..models import PlanJob, PlanKPI, PlanSeries, PlanVersion
+from ..pipeline.series import SERIES_COLUMNS
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -147,23 +148,7 @@ class CreatedPlanSerializer(serializers.Serializer):
 class SeriesSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlanSeries
-        fields = [
-            "level",
-            "time_bucket_type",
-            "time_bucket_key",
-            "item_key",
-            "location_key",
-            "demand",
-            "supply",
-            "backlog",
-            "inventory_open",
-            "inventory_close",
-            "capacity_used",
-            "spill_in",
-            "spill_out",
-            "boundary_zone",
-            "extra",
-        ]
+        fields = SERIES_COLUMNS  # the pipeline's series columns (spec §12.2)
 
 
 class KPISerializer(serializers.ModelSerializer):
