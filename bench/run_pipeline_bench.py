@@ -22,8 +22,8 @@ that one process) belong to one operation:
   run inserts into the same, empty ``plans_planseries`` table;
 - ``command`` (``--command``): the same through ``manage.py create_plan --sync --json``;
 - ``e2e_fixed`` (``--what-if``): ``e2e`` with proposed fixes of project code emulated in the
-  child (artifact rows bounded before they are built, one series level in memory at a time,
-  one shared JSON encoder; PostgreSQL: series FK dropped for the run, then re-created).
+  child (one series level in memory at a time, one shared JSON encoder; PostgreSQL: the
+  series FK dropped for the run, then re-created).
 
 Run (the database name must contain "bench"; it is reset first unless ``--keep-db``)::
 
@@ -198,7 +198,7 @@ def run_scale(args, scale: float, version_id: int, label: str, ctx: dict) -> dic
     step("compute", compute, args.repeat)
     step("e2e", e2e, args.repeat)
     if args.what_if:
-        fixes = ["artifacts", "series_cache", "json"]
+        fixes = ["series_cache", "json"]
         dropped = None
         if ctx["vendor"] == "postgresql":
             fixes.append("fk")
@@ -376,36 +376,12 @@ def _emulate_fixes(fixes: list[str]) -> None:
     """``--what-if``: emulate proposed fixes of project code in this process only (see
     docs/performance.md, "Pipeline" findings). Outputs stay the same.
 
-    - ``artifacts``: step artifacts do not build the ``rows`` of frames beyond
-      ``PLAN_ARTIFACT_MAX_ROWS`` (``_persist`` drops them anyway; ``rows_omitted`` is kept);
     - ``series_cache``: ``_persist`` keeps only the series level it is inserting;
     - ``json``: ``insert_frame`` serialises ``extra`` with one shared ``JSONEncoder``.
     """
-    from django.conf import settings
-
     from planning_hub import bulk
-    from plans.pipeline import result as result_mod
     from plans.pipeline import series as series_mod
 
-    if "artifacts" in fixes:
-        records, limit = result_mod.frame_records, settings.PLAN_ARTIFACT_MAX_ROWS
-
-        class Omitted(list):
-            """Stands for ``n`` rows; ``services._bounded`` turns it into ``rows_omitted``."""
-
-            def __init__(self, n):
-                super().__init__()
-                self.n = n
-
-            def __len__(self):
-                return self.n
-
-        def bounded_records(frame):
-            return (
-                Omitted(len(frame)) if frame is not None and len(frame) > limit else records(frame)
-            )
-
-        result_mod.frame_records = bounded_records
     if "series_cache" in fixes:
         getitem = series_mod.LazySeries.__getitem__
 
@@ -460,6 +436,7 @@ def child_e2e(params) -> dict:
     from django.db import connection, transaction
 
     import runs.services
+    from planning_hub import bulk
     from plans import services as svc
     from plans.models import JobStatus, PlanKPI
     from plans.pipeline import result as result_mod
@@ -497,6 +474,24 @@ def child_e2e(params) -> dict:
                 timers.add(key, time.perf_counter() - started)
 
     series_mod.LazySeries.__getitem__ = timed_getitem
+    # the Python side of insert_frame: tuples + JSON of ``extra`` (the rest is the database)
+    prep: dict[str, float] = {}
+    chunks = bulk._chunks
+
+    def timed_chunks(model, frame, fields, fixed):
+        level = str(frame["level"].iat[0]) if len(frame) else "empty"
+        parts = chunks(model, frame, fields, fixed)
+        while True:
+            started = time.perf_counter()
+            try:
+                part = next(parts)
+            except StopIteration:
+                return
+            finally:
+                prep[level] = prep.get(level, 0.0) + time.perf_counter() - started
+            yield part
+
+    bulk._chunks = timed_chunks
     wraps = {
         "input_set_frames": "load inputs",
         "inputs_snapshot": "input snapshot",
@@ -580,6 +575,8 @@ def child_e2e(params) -> dict:
         "series_rows_total": sum(rows.values()),
         "kpis": len(result.kpis),
         "stages": {k: round(v, 3) for k, v in stages.items()},
+        # part of "series insert: <level>" spent building rows (tuples, JSON) in Python
+        "series_insert_python": {k: round(v, 3) for k, v in prep.items()},
         "rss_mib": timers.rss,
     }
 

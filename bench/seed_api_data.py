@@ -7,7 +7,10 @@ in batches of 2,000:
 
 - 10 ``CanonicalConfigVersion`` rows and 5 "planner" users (the ``created_by`` of the rows);
 - ``--sets`` ``PlanningInputSet`` headers (no child rows), ``bench-set-00000`` …; 60 % ready
-  (with approval stamp), 30 % archived, 10 % draft;
+  (with approval stamp), 30 % archived, 10 % draft; each with the sample set's
+  ``planning_params``, a small ``metadata`` and, like an imported set, a ``calendar_spec``: a
+  ``--calendar-periods`` (12) month calendar with its ISO weeks (``bench/generate_inputs.py``,
+  about 7 KB of JSON);
 - ``--plans`` ``PlanVersion`` rows, ``pv-bench-00000`` …, built from the first 400 sets (so
   ``?input_set_label=bench-set-00007`` matches 5 plans); 2 % legacy (no set);
 - 6 ``PlanKPI`` rows per plan (fill_rate, backlog_total, demand_total, supply_total totals and
@@ -54,6 +57,16 @@ BASE_TIME = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 USERNAME = "bench-api"
 # run / job status mix (cumulative thresholds on rng.random())
 STATUS_MIX = [(0.85, "succeeded"), (0.93, "failed"), (0.97, "canceled"), (0.99, "running")]
+# the sample set's planning_params.json
+PLANNING_PARAMS = {
+    "round_mode": "int",
+    "lt_unit": "day",
+    "recon_window_days": 14,
+    "tolerance_abs": 1e-06,
+    "tolerance_rel": 1e-06,
+    "carryover_mode": "auto",
+    "carryover_split": 0.8,
+}
 KPI_ROWS = [
     ("fill_rate", "total", "total", "ratio"),
     ("backlog_total", "total", "total", "pcs"),
@@ -113,16 +126,18 @@ def _bulk(model, objs: list, label: str) -> list:
     return created
 
 
-def seed(n_sets: int, n_plans: int, n_runs: int, seed_value: int) -> dict:
+def seed(n_sets: int, n_plans: int, n_runs: int, seed_value: int, periods: int) -> dict:
     from django.contrib.auth.models import Group, User
     from django.db import transaction
 
+    from bench.generate_inputs import calendar
     from input_sets.models import CanonicalConfigVersion, PlanningInputSet
     from plans.models import PlanJob, PlanKPI, PlanVersion
     from runs.models import Run
 
     _no_auto_now(CanonicalConfigVersion, PlanningInputSet, PlanVersion, PlanJob, Run)
     rng = random.Random(seed_value)
+    calendars: dict[str, dict] = {}  # one planning calendar per start month, shared
 
     with transaction.atomic():
         configs = _bulk(
@@ -147,14 +162,22 @@ def seed(n_sets: int, n_plans: int, n_runs: int, seed_value: int) -> dict:
             status = "ready" if draw < 0.6 else "archived" if draw < 0.9 else "draft"
             label = f"bench-set-{i:05d}"
             approved = status != "draft"
+            start = f"{created:%Y-%m}"
+            if periods and start not in calendars:
+                calendars[start] = calendar(start, periods)
             sets.append(
                 PlanningInputSet(
                     config_version=configs[i % len(configs)],
                     label=label,
                     status=status,
                     source=rng.choice(["csv", "ui", "api"]),
-                    metadata={"files": 9, "rows": rng.randrange(1000, 1_000_000)},
-                    planning_params={"lt_unit": "week", "round_mode": "int"},
+                    metadata={
+                        "description": f"Bench input set {i}",
+                        "files": 9,
+                        "rows": rng.randrange(1000, 1_000_000),
+                    },
+                    calendar_spec=calendars.get(start),
+                    planning_params=dict(PLANNING_PARAMS),
                     content_hash=hashlib.sha256(label.encode()).hexdigest(),
                     created_by=planners[i % len(planners)],
                     created_at=created,
@@ -308,6 +331,12 @@ def main(argv=None) -> int:
     parser.add_argument("--plans", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument(
+        "--calendar-periods",
+        type=int,
+        default=12,
+        help="Monthly periods of each set's calendar_spec (0 = no calendar).",
+    )
     args = parser.parse_args(argv)
     if min(args.sets, args.plans, args.runs) < 1:
         parser.error("--sets, --plans and --runs must be at least 1")
@@ -327,7 +356,7 @@ def main(argv=None) -> int:
     reset_database(args.database_url)
     call_command("migrate", verbosity=0)
     print(f"migrated in {time.perf_counter() - started:.1f} s; seeding")
-    seeded = seed(args.sets, args.plans, args.runs, args.seed)
+    seeded = seed(args.sets, args.plans, args.runs, args.seed, args.calendar_periods)
     analyze()
 
     manifest = {
@@ -341,6 +370,7 @@ def main(argv=None) -> int:
             "runs": args.runs,
         },
         "seed": args.seed,
+        "calendar_periods": args.calendar_periods,
         **seeded,
         # filter values for the benchmark's filtered list requests
         "filters": {"plan_input_set_label": "bench-set-00007"},
