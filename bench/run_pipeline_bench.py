@@ -27,10 +27,11 @@ that one process) belong to one operation:
 
 Run (the database name must contain "bench"; it is reset first unless ``--keep-db``)::
 
-    python bench/run_pipeline_bench.py                   # SQLite, /tmp/bench_pipeline.sqlite3
-    python bench/run_pipeline_bench.py --scale 1 5 --repeat 3 --database-url \\
+    python bench/run_pipeline_bench.py --repeat 3 --what-if --command   # SQLite, scale 1
+    python bench/run_pipeline_bench.py --scale 5 --what-if --merge      # add scale 5 (~9 GiB)
+    python bench/run_pipeline_bench.py --repeat 3 --database-url \\
         postgres://planning_hub:planning_hub@127.0.0.1:5432/planning_hub_bench
-    python bench/run_pipeline_bench.py --scale 0.05     # quick smoke run
+    python bench/run_pipeline_bench.py --scale 0.05 -o /tmp/smoke.json  # quick smoke run
 
 Generated files are cached in ``bench/out/data/pipeline-scale<S>-seed<N>``. Results go to
 ``bench/results/pipeline-<vendor>.json`` (``-o``) and a table is printed. Figures and
