@@ -23,6 +23,11 @@ class Column:
     other accepted header names on import (case-insensitive). ``required`` columns must be
     present and non-empty; optional ones fall back to ``default`` (``None`` = NULL / empty).
     ``minimum``/``maximum`` bound numbers; ``choices`` restrict strings.
+
+    A ``str`` column without ``choices`` is a code (an identifier such as a family or item)
+    unless ``free_text``: codes that begin with a spreadsheet formula character are refused at
+    import, free text is accepted and neutralised in CSV exports (issue 15,
+    ``input_sets.io.strict_checks``).
     """
 
     field: str
@@ -35,6 +40,12 @@ class Column:
     maximum: float | None = None
     exclusive_minimum: bool = False
     choices: tuple[str, ...] = ()
+    free_text: bool = False
+
+    @property
+    def is_code(self) -> bool:
+        """An identifier column: formula-like values are refused (issue 15)."""
+        return self.kind == "str" and not self.choices and not self.free_text
 
     @property
     def accepted_headers(self) -> tuple[str, ...]:
@@ -172,8 +183,8 @@ SECTIONS: tuple[Section, ...] = (
             Column("metric_code", "metric", required=True),
             Column("period", "period", required=True),
             Column("value", "value", "float", required=True),
-            Column("unit", "unit", default=""),
-            Column("source", "source", default=""),
+            Column("unit", "unit", default="", free_text=True),
+            Column("source", "source", default="", free_text=True),
         ),
     ),
     Section(

@@ -28,6 +28,7 @@ from .bundle import InputBundle
 from .encoding import UndecodableFile, decode_text
 from .errors import ImportIssue
 from .params import validate_calendar, validate_params
+from .strict_checks import check_header, check_text
 
 # Per file, report at most this many errors of one kind; the rest are counted in one summary
 # issue so a million bad rows cannot produce a million-line report.
@@ -188,6 +189,8 @@ def _read_csv(section: Section, filename: str, text: str, collector: _Collector)
         return None, None
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     columns = _columns_for_file(section, filename)
+    if not check_header(text, columns, collector):
+        return None, None
     mapping = _map_headers(columns, list(raw.columns), collector)
     if mapping is None:
         return None, None
@@ -295,6 +298,7 @@ def _convert(column: Column, header, values: pd.Series, lines: pd.Series, c: _Co
         bad = ~empty & parsed.isna()
         c.add_rows(bad, lines, values, "invalid_date", "Not a date (expected YYYY-MM-DD).", name)
         return parsed.dt.strftime("%Y-%m-%d").where(~parsed.isna(), None).astype(object)
+    values = check_text(column, values, lines, c, name)
     if column.choices:
         bad = ~empty & ~values.isin(column.choices)
         c.add_rows(

@@ -2,12 +2,20 @@
 
 Every column of every section is written under its canonical header (``sections.py``), so
 import → export → import gives the same content hash.
+
+Text cells that begin with a spreadsheet formula character (``=``, ``+``, ``-``, ``@``, tab, CR)
+are written with a leading ``'`` (issue 15, OWASP "CSV Injection"; ``planning_hub.spreadsheet``)
+and the importer removes that quote again, so the round trip stays the identity. Since issue 15
+only free-text columns (``unit``, ``source``) can hold such values; a code imported before it is
+neutralised too, but such a set cannot be re-imported until the code is renamed.
 """
 
 import json
 from collections.abc import Iterator
 
 import pandas as pd
+
+from planning_hub.spreadsheet import neutralise_series
 
 from ..sections import CALENDAR_FILE, METRIC_FILES, PARAMS_FILE, SECTIONS, Section
 
@@ -55,6 +63,8 @@ def _csv(frame: pd.DataFrame) -> bytes:
             finite = col.dropna()
             if (finite == finite.round()).all() and (finite.abs() < 2**53).all():
                 frame[name] = col.astype("Int64")
+        elif col.dtype.kind == "O":
+            frame[name] = neutralise_series(col)
     return frame.to_csv(index=False, lineterminator="\n", na_rep="").encode("utf-8")
 
 

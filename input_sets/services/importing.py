@@ -24,6 +24,7 @@ from ..io.errors import ImportIssue
 from ..io.frames import canonical_frame, delete_section, empty_frame, insert_section, load_section
 from ..io.params import calendar_keys
 from ..io.readers import MAX_ISSUES_PER_CODE, ParsedBundle, parse_bundle
+from ..io.strict_checks import check_label
 from ..models import LABEL_PATTERN, CanonicalConfigVersion, PlanningInputSet
 from ..sections import CALENDAR_FILE, SECTIONS
 from .hashing import content_hash
@@ -92,9 +93,10 @@ def input_set_import(
     - ``validate_only`` runs every check, including those against the existing set, and
       writes nothing.
 
-    Raises :class:`ImportRejected` (carrying the full report) on any error: invalid label,
-    unknown or existing config version, a ready/archived target, a label of another config
-    version, or any file/row problem. Returns the :class:`ImportReport` on success.
+    Raises :class:`ImportRejected` (carrying the full report) on any error: invalid or
+    formula-like label (issue 15), unknown or existing config version, a ready/archived
+    target, a label of another config version, or any file/row problem. Returns the
+    :class:`ImportReport` on success.
     """
     if apply_mode not in ApplyMode.values:
         raise ValueError(f"apply_mode must be one of {ApplyMode.values}")
@@ -109,6 +111,8 @@ def input_set_import(
                 value=label,
             )
         )
+    elif label_issue := check_label(label):
+        report.errors.append(label_issue)
     parsed = parse_bundle(bundle)
     report.files, report.warnings = parsed.files, list(parsed.warnings)
     report.errors.extend(parsed.errors)
