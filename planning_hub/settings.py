@@ -133,6 +133,17 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # compressed, not hashed: nothing breaks when collectstatic has not run (tests, shell)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # plan series segments (Parquet): the filesystem under var/ by default; on the scale path
+    # S3-compatible object storage, e.g. PLAN_SERIES_STORAGE_BACKEND=storages.backends.s3.S3Storage
+    # and PLAN_SERIES_STORAGE_OPTIONS='{"bucket_name": "plans", "endpoint_url": "..."}'
+    "plan_series": {
+        "BACKEND": env(
+            "PLAN_SERIES_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json(
+            "PLAN_SERIES_STORAGE_OPTIONS", default={"location": str(VAR_DIR / "plan_series")}
+        ),
+    },
 }
 # also serve straight from the app folders, so a checkout works before collectstatic
 WHITENOISE_USE_FINDERS = True
@@ -202,6 +213,11 @@ PLANS_SYNC_MAX_INPUT_ROWS = env.int("PLANS_SYNC_MAX_INPUT_ROWS", default=20_000)
 # series (plan_export rebuilds the rows). The input snapshot keeps its tables up to the second.
 PLAN_ARTIFACT_MAX_ROWS = env.int("PLAN_ARTIFACT_MAX_ROWS", default=100_000)
 PLAN_SNAPSHOT_MAX_ROWS = env.int("PLAN_SNAPSHOT_MAX_ROWS", default=500_000)
+# Columnar series store: rows per Parquet row group (a read of one item touches one group),
+# rows per segment file, and the bytes of verified segments each process keeps in memory.
+PLAN_SERIES_ROW_GROUP_ROWS = env.int("PLAN_SERIES_ROW_GROUP_ROWS", default=8_192)
+PLAN_SERIES_SEGMENT_ROWS = env.int("PLAN_SERIES_SEGMENT_ROWS", default=2_000_000)
+PLAN_SERIES_CACHE_BYTES = env.int("PLAN_SERIES_CACHE_BYTES", default=128 * 1024 * 1024)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

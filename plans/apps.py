@@ -8,9 +8,18 @@ class PlansConfig(AppConfig):
     verbose_name = _("Plans")
 
     def ready(self):
+        from django.db.models.signals import post_delete
         from django_q.signals import post_spawn
 
+        from .models import PlanSeriesSegment
+        from .series_store import delete_segment_file_on_commit
         from .tasks import recover_stale_jobs
 
+        # a segment row's file goes when the deletion commits (plan delete, retention, re-run)
+        post_delete.connect(
+            delete_segment_file_on_commit,
+            sender=PlanSeriesSegment,
+            dispatch_uid="plans_delete_segment_file",
+        )
         # When a cluster (re)starts its workers, jobs left "running" by dead workers fail.
         post_spawn.connect(recover_stale_jobs, dispatch_uid="plans_recover_stale_jobs")

@@ -7,8 +7,11 @@ import json
 import zipfile
 from collections.abc import Iterator
 
+from planning_hub.spreadsheet import neutralise_formula
+
 from .exceptions import PlanError
-from .models import PlanArtifact, PlanKPI, PlanSeries, PlanVersion
+from .models import PlanArtifact, PlanKPI, PlanVersion
+from .selectors import plan_series_read
 
 ARTIFACT_FILES = ("aggregate.json", "sku_week.json", "mrp.json", "plan_final.json")
 # artifact → (series level, name of item_key, name of time_bucket_key) for omitted rows
@@ -52,16 +55,19 @@ def plan_export_zip(*, plan: PlanVersion) -> bytes:
 
 
 def series_rows(plan, level: str, item_name: str, bucket_name: str) -> list[dict]:
-    """Rows of one series level in artifact form (large plans store rows only as series)."""
-    rows = PlanSeries.objects.filter(plan=plan, level=level).order_by("time_bucket_key", "item_key")
+    """Rows of one series level in artifact form (large plans store rows only as series):
+    ``{<item_name>, <bucket_name>, demand, supply, backlog, inventory_open, inventory_close,
+    capacity_used, **extra}``, ordered by bucket then item as the artifacts are."""
+    rows = plan_series_read(plan=plan, level=level).rows()
+    rows.sort(key=lambda r: (r["time_bucket_key"], r["item_key"]))
     return [
         {
-            item_name: r.item_key,
-            bucket_name: r.time_bucket_key,
-            **{m: getattr(r, m) for m in MEASURES},
-            **r.extra,
+            item_name: r["item_key"],
+            bucket_name: r["time_bucket_key"],
+            **{m: r[m] for m in MEASURES},
+            **r["extra"],
         }
-        for r in rows.iterator(chunk_size=10_000)
+        for r in rows
     ]
 
 
@@ -70,5 +76,7 @@ def _report_csv(plan) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["metric", "bucket_type", "bucket_key", "value", "unit"])
     for kpi in PlanKPI.objects.filter(plan=plan).order_by("metric", "bucket_type", "bucket_key"):
-        writer.writerow([kpi.metric, kpi.bucket_type, kpi.bucket_key, kpi.value, kpi.unit])
+        # bucket keys can hold family or SKU codes of legacy inputs that never passed import
+        values = (kpi.metric, kpi.bucket_type, kpi.bucket_key, kpi.value, kpi.unit)
+        writer.writerow([neutralise_formula(v) for v in values])
     return out.getvalue().encode()

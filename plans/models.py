@@ -83,6 +83,9 @@ class PlanVersion(InputSetReference):
         related_name="children",
     )
     note = models.TextField(_("note"), blank=True)
+    # {level: sha256} of the stored series (one hash over the level's segments): equal inputs
+    # and parameters give equal hashes, so a re-run proves a plan reproducible
+    series_sha256 = models.JSONField(_("series sha256 per level"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -125,8 +128,49 @@ class PlanArtifact(models.Model):
         return f"{self.plan_id}/{self.name}"
 
 
+class PlanSeriesSegment(models.Model):
+    """One Parquet segment of one series level of a plan (the columnar store, issue 9).
+
+    The file lives in the ``plan_series`` storage under ``name`` (filesystem under
+    ``var/plan_series`` by default, S3-compatible object storage through django-storages on the
+    scale path). Its rows are sorted by item then bucket; ``item_min``/``item_max`` and
+    ``bucket_min``/``bucket_max`` are the key range, ``rows`` and ``bytes`` its size and
+    ``sha256`` the digest checked on every read. Columns per level:
+    :mod:`plans.pipeline.series_tables`. Written in the plan's result transaction, so a plan's
+    series are visible only once it commits; deleting a row deletes its file after commit.
+    """
+
+    plan = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="segments")
+    level = models.CharField(_("level"), max_length=16, choices=SeriesLevel.choices)
+    seq = models.PositiveIntegerField(_("segment number"))
+    name = models.CharField(_("storage name"), max_length=255, unique=True)
+    rows = models.PositiveBigIntegerField(_("rows"))
+    bytes = models.PositiveBigIntegerField(_("bytes"))
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    item_min = models.CharField(_("first item"), max_length=100, blank=True)
+    item_max = models.CharField(_("last item"), max_length=100, blank=True)
+    bucket_min = models.CharField(_("first bucket"), max_length=32, blank=True)
+    bucket_max = models.CharField(_("last bucket"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "level", "seq"]
+        verbose_name = _("plan series segment")
+        verbose_name_plural = _("plan series segments")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "level", "seq"], name="plan_segment_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.level}#{self.seq}"
+
+
 class PlanSeries(models.Model):
-    """One row of a plan's time series (spec §12.2). Quantities in pieces.
+    """Legacy row-per-cell plan series (spec §12.2), replaced by :class:`PlanSeriesSegment`.
+
+    Nothing writes these rows any more; ``manage.py plan_backfill_series`` moves the rows of
+    plans made before the columnar store into segments, and a later migration drops the table.
+    Quantities in pieces.
 
     Measures per level: ``aggregate`` demand/supply/backlog per family × period with
     capacity_used = period capacity; ``det`` per SKU × week with on hand open/close;

@@ -26,10 +26,8 @@ from input_sets.io.readers import parse_bundle
 from input_sets.models import CanonicalConfigVersion, PlanningInputSet
 from input_sets.sections import SECTIONS_BY_NAME
 from planning_hub import metrics
-from planning_hub.bulk import insert_frame
 from plans.pipeline.dag import run as run_pipeline
 from plans.pipeline.params import PlanParams
-from plans.pipeline.series import SERIES_COLUMNS
 from runs.models import Run
 
 from .exceptions import InvalidPlanParams, JobStateError, PlanInputRejected
@@ -47,24 +45,16 @@ from .models import (
     PlanJob,
     PlanKPI,
     PlanSeries,
+    PlanSeriesSegment,
     PlanState,
     PlanVersion,
 )
+from .series_store import SegmentWriter, remove_orphan_segments, segment_writer
 
 logger = logging.getLogger(__name__)
 
 INPUTS_ARTIFACT = "planning_inputs.json"
 INPUT_SET_ARTIFACT = "planning_input_set.json"
-# the pipeline's series columns plus the step that produced the level
-SERIES_FIELDS = [*SERIES_COLUMNS, "source"]
-# the pipeline step that produced each series level (spec §12.2 "source")
-LEVEL_SOURCE = {
-    "aggregate": "aggregate",
-    "det": "allocate",
-    "mrp": "mrp",
-    "mrp_final": "reconcile",
-    "weekly_summary": "reconcile",
-}
 
 
 def plan_create_and_execute(
@@ -255,9 +245,11 @@ def plan_execute(*, job_id: int, progress: Callable[[str, int], None] | None = N
 
         result = run_pipeline(frames_to_inputs(frames, calendar), params, progress=on_progress)
         reporter("persist", 99)
-        with transaction.atomic():
-            kpis = _persist(plan, result, snapshot)
-            _finish(job, JobStatus.SUCCEEDED, started, kpis=kpis)
+        with segment_writer(plan=plan, job_id=job.pk) as writer:
+            hashes = _write_series(writer, result)
+            with transaction.atomic():
+                kpis = _persist(plan, result, snapshot, writer, hashes)
+                _finish(job, JobStatus.SUCCEEDED, started, kpis=kpis)
         metrics.plans_reconciled_total.inc()
         metrics.jobs_completed_total.labels(type="plan").inc()
     except Exception as exc:  # noqa: BLE001 — any failure is recorded on the job, not raised
@@ -294,17 +286,32 @@ def _plan_inputs(plan: PlanVersion):
     return snapshot_frames(stored.payload), stored.payload.get("calendar"), None
 
 
-def _persist(plan: PlanVersion, result, snapshot: dict | None) -> dict:
-    """Store series, KPIs and artifacts of one run (caller holds the transaction)."""
+def _write_series(writer: SegmentWriter, result) -> dict[str, str]:
+    """Write every series level as segments, one level in memory at a time; returns
+    ``{level: sha256}``."""
+    hashes = {}
+    tables = result.series_tables
+    for level in list(tables):
+        table = tables.pop(level)
+        hashes[level] = writer.write_level(level, table)
+        del table
+    return hashes
+
+
+def _persist(
+    plan: PlanVersion, result, snapshot: dict | None, writer: SegmentWriter, hashes: dict
+) -> dict:
+    """Store segment rows, KPIs and artifacts of one run (caller holds the transaction);
+    the previous results of the plan (and, after commit, their files) go."""
     write_started = time.monotonic()
+    PlanSeriesSegment.objects.filter(plan=plan).delete()
     PlanSeries.objects.filter(plan=plan)._raw_delete(PlanSeries.objects.db)
     PlanKPI.objects.filter(plan=plan).delete()
-    PlanArtifact.objects.filter(plan=plan).exclude(name=INPUTS_ARTIFACT).delete()
-    rows = 0
-    for level, frame in result.series.items():
-        frame = frame.assign(source=LEVEL_SOURCE.get(level, level))
-        fields = [f for f in SERIES_FIELDS if f in frame.columns]
-        rows += insert_frame(PlanSeries, frame, fields=fields, fixed={"plan_id": plan.pk})
+    stale_artifacts = PlanArtifact.objects.filter(plan=plan)
+    if snapshot is None:  # legacy plans keep the inputs they were created with
+        stale_artifacts = stale_artifacts.exclude(name=INPUTS_ARTIFACT)
+    stale_artifacts.delete()
+    rows = writer.save_rows()
     PlanKPI.objects.bulk_create(
         [
             PlanKPI(
@@ -336,7 +343,8 @@ def _persist(plan: PlanVersion, result, snapshot: dict | None) -> dict:
     _store_artifacts(plan, artifacts)
     plan.state = PlanState.EXECUTED
     plan.invalid_steps = []
-    plan.save(update_fields=["state", "invalid_steps", "updated_at"])
+    plan.series_sha256 = hashes
+    plan.save(update_fields=["state", "invalid_steps", "series_sha256", "updated_at"])
     metrics.plan_series_rows_total.inc(rows)
     metrics.plan_db_write_latency_seconds.observe(time.monotonic() - write_started)
     return {
@@ -434,7 +442,8 @@ def plan_jobs_recover_stale() -> int:
 
     A job is stale when its worker process on this host no longer exists, or when its
     heartbeat is older than the django-q2 timeout (no task may legitimately run longer).
-    Called when a cluster worker spawns, so no job stays ``running`` forever.
+    Called when a cluster worker spawns, so no job stays ``running`` forever; then removes
+    the orphan series segments those jobs (or any killed run) left behind.
     """
     host = socket.gethostname()
     limit = timezone.now() - timezone.timedelta(seconds=settings.Q_CLUSTER["timeout"])
@@ -450,6 +459,8 @@ def plan_jobs_recover_stale() -> int:
             job, JobStatus.FAILED, time.monotonic(), error="Worker stopped before the job finished."
         )
         logger.warning("planning_job_marked_failed", extra={"job_id": job_id})
+    # the segment files a dead worker wrote before its transaction committed
+    remove_orphan_segments()
     return len(stale)
 
 

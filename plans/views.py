@@ -22,12 +22,11 @@ from .models import (
     PlanArtifact,
     PlanJob,
     PlanKPI,
-    PlanSeries,
     PlanVersion,
     SeriesLevel,
     Trigger,
 )
-from .selectors import plan_kpi_totals
+from .selectors import SeriesRows, plan_kpi_totals, plan_series_frame
 from .services import (
     plan_create_and_execute,
     plan_delete,
@@ -131,12 +130,8 @@ def plan_detail(request, version):
     level = request.GET.get("level", SeriesLevel.AGGREGATE)
     if level not in SeriesLevel.values:
         raise Http404
-    series = PlanSeries.objects.filter(plan=plan, level=level).order_by(
-        "time_bucket_key", "item_key"
-    )
     item = request.GET.get("item", "").strip()
-    if item:
-        series = series.filter(item_key=item)
+    series = SeriesRows(plan=plan, levels=[level], items=[item] if item else None)
     page = Paginator(series, 50).get_page(request.GET.get("page"))
     context = {
         "plan": plan,
@@ -157,28 +152,21 @@ def plan_detail(request, version):
 def _chart_data(plan) -> dict:
     """Series for the two charts: demand/supply/backlog per period (aggregate level, summed
     over families) and capacity vs load per week (weekly summary)."""
-    periods: dict[str, list[float]] = {}
-    for key, demand, supply, backlog in PlanSeries.objects.filter(
-        plan=plan, level="aggregate"
-    ).values_list("time_bucket_key", "demand", "supply", "backlog"):
-        totals = periods.setdefault(key, [0.0, 0.0, 0.0])
-        totals[0] += demand
-        totals[1] += supply
-        totals[2] += backlog
-    weeks = list(
-        PlanSeries.objects.filter(plan=plan, level="weekly_summary")
-        .order_by("time_bucket_key")
-        .values_list("time_bucket_key", "capacity_used", "supply")
+    aggregate = plan_series_frame(
+        plan=plan, level="aggregate", columns=["demand", "supply", "backlog"]
     )
-    keys = sorted(periods)
+    periods = aggregate.groupby("period", sort=True)[["demand", "supply", "backlog"]].sum()
+    weeks = plan_series_frame(
+        plan=plan, level="weekly_summary", columns=["capacity", "adjusted_load"]
+    )
     return {
-        "periods": keys,
-        "demand": [periods[k][0] for k in keys],
-        "supply": [periods[k][1] for k in keys],
-        "backlog": [periods[k][2] for k in keys],
-        "weeks": [w[0] for w in weeks],
-        "capacity": [w[1] for w in weeks],
-        "load": [w[2] for w in weeks],
+        "periods": [str(p) for p in periods.index],
+        "demand": periods["demand"].round(6).tolist(),
+        "supply": periods["supply"].round(6).tolist(),
+        "backlog": periods["backlog"].round(6).tolist(),
+        "weeks": weeks["week"].astype(str).tolist(),
+        "capacity": weeks["capacity"].round(6).tolist(),
+        "load": weeks["adjusted_load"].round(6).tolist(),
     }
 
 

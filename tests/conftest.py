@@ -111,3 +111,20 @@ def audit_flushable(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         for sql in triggers.SQLITE:
             cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def plan_series_storage(settings, tmp_path_factory) -> Path:
+    """Every test writes plan series segments to its own folder (never to ``var/``)."""
+    from plans.series_store import verified_bytes
+
+    location = tmp_path_factory.mktemp("plan_series")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "plan_series": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    verified_bytes.clear()
+    return location

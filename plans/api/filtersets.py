@@ -1,10 +1,11 @@
 """FilterSets for plans, series and jobs."""
 
 import django_filters
+from django import forms
 
 from planning_hub.api.filters import DateTimeRangeFilter, IdFilter
 
-from ..models import JobStatus, PlanJob, PlanSeries, PlanState, PlanVersion, SeriesLevel
+from ..models import JobStatus, PlanJob, PlanState, PlanVersion, SeriesLevel
 
 
 class PlanFilterSet(django_filters.FilterSet):
@@ -18,15 +19,14 @@ class PlanFilterSet(django_filters.FilterSet):
         fields = ["input_set_label", "config_version", "status", "created"]
 
 
-class SeriesFilterSet(django_filters.FilterSet):
-    level = django_filters.ChoiceFilter(choices=SeriesLevel.choices)
-    item = django_filters.CharFilter(field_name="item_key")
-    bucket_from = django_filters.CharFilter(field_name="time_bucket_key", lookup_expr="gte")
-    bucket_to = django_filters.CharFilter(field_name="time_bucket_key", lookup_expr="lte")
+class SeriesFilterForm(forms.Form):
+    """Query parameters of ``series/`` (the series live in Parquet segments, not in SQL, so
+    this validates the parameters of :func:`plans.selectors.plan_series_read`)."""
 
-    class Meta:
-        model = PlanSeries
-        fields = ["level", "item", "bucket_from", "bucket_to"]
+    level = forms.ChoiceField(choices=SeriesLevel.choices, required=False)
+    item = forms.CharField(required=False, max_length=100)
+    bucket_from = forms.CharField(required=False, max_length=32)
+    bucket_to = forms.CharField(required=False, max_length=32)
 
 
 class JobFilterSet(django_filters.FilterSet):

@@ -3,8 +3,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..models import PlanJob, PlanKPI, PlanSeries, PlanVersion
-from ..pipeline.series import SERIES_COLUMNS
+from ..models import PlanJob, PlanKPI, PlanVersion
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -145,10 +144,26 @@ class CreatedPlanSerializer(serializers.Serializer):
     kpis = serializers.DictField(child=serializers.FloatField())
 
 
-class SeriesSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = PlanSeries
-        fields = SERIES_COLUMNS  # the pipeline's series columns (spec §12.2)
+class SeriesSerializer(serializers.Serializer):
+    """One series row in the §12.2 row shape (the schema of ``series/``; rows are read from
+    the columnar store by ``plans.selectors.plan_series_read``). Quantities in pieces."""
+
+    level = serializers.CharField()
+    time_bucket_type = serializers.CharField(help_text="month or week")
+    time_bucket_key = serializers.CharField(help_text="period (YYYY-MM) or week (YYYY-Www) key")
+    item_key = serializers.CharField(help_text="family, SKU or item code; 'summary'")
+    location_key = serializers.CharField()
+    demand = serializers.FloatField()
+    supply = serializers.FloatField()
+    backlog = serializers.FloatField()
+    inventory_open = serializers.FloatField()
+    inventory_close = serializers.FloatField()
+    capacity_used = serializers.FloatField()
+    spill_in = serializers.FloatField(allow_null=True)
+    spill_out = serializers.FloatField(allow_null=True)
+    boundary_zone = serializers.CharField(allow_blank=True)
+    extra = serializers.DictField(help_text="the level's other measures")
+
 
 
 class KPISerializer(serializers.ModelSerializer):

@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from input_sets.models import PlanningInputSet
@@ -16,10 +17,10 @@ from planning_hub.api.errors import ApiError
 from planning_hub.api.serializers import ERROR_RESPONSES
 
 from ..exporting import plan_export_zip
-from ..models import PlanJob, PlanKPI, PlanSeries, PlanVersion, Trigger
-from ..selectors import plan_summary
+from ..models import PlanJob, PlanKPI, PlanVersion, SeriesLevel, Trigger
+from ..selectors import SeriesRows, plan_summary
 from ..services import plan_create_and_execute, plan_delete, plan_job_cancel, plan_job_retry
-from .filtersets import JobFilterSet, PlanFilterSet, SeriesFilterSet
+from .filtersets import JobFilterSet, PlanFilterSet, SeriesFilterForm
 from .serializers import (
     CreatedPlanSerializer,
     CreatePlanSerializer,
@@ -153,11 +154,21 @@ class PlanViewSet(
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def series(self, request, version_id=None):
-        """Paginated plan series, filtered by level, item and bucket range."""
+        """Paginated plan series, filtered by level, item and bucket range; ordered by level,
+        then item, then bucket (the columnar store's order)."""
         plan = self.get_object()
-        rows = SeriesFilterSet(request.query_params, PlanSeries.objects.filter(plan=plan)).qs
-        page = self.paginate_queryset(rows.order_by("level", "time_bucket_key", "item_key"))
-        return self.get_paginated_response(SeriesSerializer(page, many=True).data)
+        form = SeriesFilterForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        data = form.cleaned_data
+        rows = SeriesRows(
+            plan=plan,
+            levels=[data["level"]] if data.get("level") else SeriesLevel.values,
+            items=[data["item"]] if data.get("item") else None,
+            bucket_from=data.get("bucket_from") or None,
+            bucket_to=data.get("bucket_to") or None,
+        )
+        return self.get_paginated_response(self.paginate_queryset(rows))
 
     @extend_schema(responses={200: KPISerializer(many=True), **ERROR_RESPONSES})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])

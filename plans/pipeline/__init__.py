@@ -6,7 +6,7 @@ The package must never import Django: the web layer builds :class:`PipelineInput
 
 Step functions live in their modules (``plans.pipeline.aggregate.aggregate``,
 ``…allocate.allocate``, ``…mrp.mrp``, ``…reconcile.reconcile``, ``…levels.reconcile_levels``,
-``…anchor.anchor_adjust``, ``…report.build_report``, ``…series.build_series``); they are not
+``…anchor.anchor_adjust``, ``…report.build_report``, ``…series_tables.build_series_tables``); they are not
 re-exported here so that ``plans.pipeline.<step>`` always names the module.
 """
 

@@ -21,7 +21,8 @@ from .params import PlanParams
 from .reconcile import reconcile
 from .report import build_report
 from .result import PipelineResult
-from .series import build_kpis, build_series, receipts_rewrite
+from .series import build_kpis, receipts_rewrite
+from .series_tables import RowLevels, build_series_tables
 
 ProgressCallback = Callable[[str, int], None]
 
@@ -208,13 +209,12 @@ def run(
     agg_rw, det_rw = receipts_rewrite(
         agg, det_eff, rec_eff.plan_final, cal, round_mode=params.round_mode
     )
-    series = build_series(
+    series_tables = build_series_tables(
         agg_rw,
         det_rw,
         mrp_eff,
         rec_eff.plan_final,
         rec_eff.weekly_summary,
-        cal,
         det_adjusted=det_adj,
     )
     kpis = build_kpis(
@@ -248,7 +248,8 @@ def run(
         report=report,
         aggregate_rewritten=agg_rw,
         det_rewritten=det_rw,
-        series=series,
+        series_tables=series_tables,
+        series=RowLevels(series_tables),
         kpis=kpis,
         warnings=warnings,
         inbound_issues=mres.inbound_issues,

@@ -25,9 +25,11 @@ class PipelineResult:
     boundary_*), ``report`` (§11), ``reconciliation`` (§9 dict with a ``deltas`` DataFrame).
 
     ``aggregate_rewritten``/``det_rewritten``: after the §12.1 receipts rewrite (source of
-    ``series`` and ``kpis``). ``series``: mapping level → DataFrame (§12.2; a
-    :class:`~plans.pipeline.series.LazySeries`: each level is built on first access, so
-    ``dict(result.series)`` or ``result.series.materialize()`` builds them all). ``kpis``: list of
+    ``series`` and ``kpis``). ``series_tables``: mapping level → the level's narrow table
+    (:mod:`~plans.pipeline.series_tables`, what the columnar store writes); ``series``: the same
+    levels in the §12.2 row shape (``SERIES_COLUMNS``). Both are
+    :class:`~plans.pipeline.series_tables.LazyLevels`: each level is built on first access, so
+    ``dict(result.series)`` or ``result.series.materialize()`` builds them all. ``kpis``: list of
     ``{metric, bucket_type, bucket_key, value, unit}``. ``warnings``: ``{code, message, …}``.
     ``inbound_issues``: POs moved to week 1 or ignored (Q11).
 
@@ -48,6 +50,7 @@ class PipelineResult:
     aggregate_rewritten: pd.DataFrame
     det_rewritten: pd.DataFrame
     series: Mapping[str, pd.DataFrame]
+    series_tables: Mapping[str, pd.DataFrame]
     kpis: list[dict]
     warnings: list[dict]
     inbound_issues: pd.DataFrame

@@ -10,7 +10,15 @@ from input_sets.io.bundle import InputBundle
 from input_sets.models import CanonicalConfigVersion, PlanningInputSet
 from input_sets.services import input_set_import
 from plans.exceptions import InvalidPlanParams, JobStateError, PlanInputRejected
-from plans.models import JobStatus, PlanArtifact, PlanJob, PlanKPI, PlanSeries, PlanVersion
+from plans.models import (
+    JobStatus,
+    PlanArtifact,
+    PlanJob,
+    PlanKPI,
+    PlanSeriesSegment,
+    PlanVersion,
+)
+from plans.selectors import plan_series_read
 from plans.services import (
     plan_create_and_execute,
     plan_job_cancel,
@@ -42,7 +50,7 @@ def test_plan_through_the_q2_task_records_label_and_hash_everywhere(
     snapshot = PlanArtifact.objects.get(plan=plan, name="planning_inputs.json").payload
     assert snapshot["counts"]["family_demand"] == 18
     assert plan.state == "executed"
-    levels = set(PlanSeries.objects.filter(plan=plan).values_list("level", flat=True))
+    levels = set(PlanSeriesSegment.objects.filter(plan=plan).values_list("level", flat=True))
     assert levels == {"aggregate", "det", "mrp", "mrp_final", "weekly_summary"}
     totals = dict(
         PlanKPI.objects.filter(plan=plan, bucket_type="total").values_list("metric", "value")
@@ -123,7 +131,7 @@ def test_invalid_params_are_refused(ready_set):
         )
 
 
-def test_failed_run_leaves_no_half_written_plan(ready_set, monkeypatch):
+def test_failed_run_leaves_no_half_written_plan(ready_set, monkeypatch, plan_series_storage):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
@@ -133,7 +141,8 @@ def test_failed_run_leaves_no_half_written_plan(ready_set, monkeypatch):
     )
     assert job.status == JobStatus.FAILED
     assert "disk full" in PlanJob.objects.get(pk=job.pk).error
-    assert not PlanSeries.objects.filter(plan=job.plan).exists()
+    assert not PlanSeriesSegment.objects.filter(plan=job.plan).exists()
+    assert not [p for p in plan_series_storage.rglob("*") if p.is_file()]  # files discarded
     assert not PlanKPI.objects.filter(plan=job.plan).exists()
     assert Run.objects.get(plan_job=job).status == JobStatus.FAILED
 
@@ -185,7 +194,7 @@ def test_shared_sample_plan_matches_the_reference_totals(shared_sample, config_v
     )
     assert totals["demand_total"] == 3780
     counts = {
-        level: PlanSeries.objects.filter(plan=job.plan, level=level).count()
+        level: plan_series_read(plan=job.plan, level=level, limit=0).total
         for level in ("aggregate", "det", "mrp", "mrp_final", "weekly_summary")
     }
     assert counts == {
@@ -235,4 +244,4 @@ def test_large_step_artifacts_are_not_stored_twice(ready_set, settings, tmp_path
 
     call_command("plan_export", plan.version_id, "-o", str(tmp_path), stdout=StringIO())
     exported = json.loads((tmp_path / "sku_week.json").read_text())
-    assert len(exported["rows"]) == PlanSeries.objects.filter(plan=plan, level="det").count()
+    assert len(exported["rows"]) == plan_series_read(plan=plan, level="det", limit=0).total

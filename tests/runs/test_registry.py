@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from plans.models import PlanArtifact, PlanJob, PlanKPI, PlanSeries, PlanVersion
+from plans.models import PlanArtifact, PlanJob, PlanKPI, PlanSeriesSegment, PlanVersion
 from plans.services import plan_create_and_execute
 from runs.models import Run
 from runs.services import (
@@ -43,16 +43,22 @@ def test_one_baseline_per_config_version(plans):
     assert list(Run.objects.filter(baseline=True).values_list("run_id", flat=True)) == [b.run_id]
 
 
-def test_plan_trim_deletes_whole_plans_keeps_baselines_and_leaves_no_orphans(plans):
+def test_plan_trim_deletes_whole_plans_keeps_baselines_and_leaves_no_orphans(
+    plans, plan_series_storage, django_capture_on_commit_callbacks
+):
     oldest = PlanVersion.objects.order_by("created_at", "id").first()
     run_set_baseline(run_id=Run.objects.get(plan_version=oldest).run_id)
 
-    removed = plans_apply_retention(max_plans=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = plans_apply_retention(max_plans=1)
 
     assert len(removed) == 2
     kept = set(PlanVersion.objects.values_list("pk", flat=True))
     assert oldest.pk in kept and len(kept) == 2
-    for model in (PlanSeries, PlanKPI, PlanArtifact, PlanJob, Run):
+    kept_files = set(PlanSeriesSegment.objects.values_list("name", flat=True))
+    files = {str(p.relative_to(plan_series_storage)) for p in plan_series_storage.rglob("*.parquet")}
+    assert files == kept_files and kept_files  # the trimmed plans' segment files are gone
+    for model in (PlanSeriesSegment, PlanKPI, PlanArtifact, PlanJob, Run):
         field = "plan_version" if model is Run else "plan"
         assert not model.objects.exclude(**{f"{field}__in": kept}).exists(), model.__name__
     if connection.vendor == "sqlite":

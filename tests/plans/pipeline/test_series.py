@@ -6,7 +6,8 @@ import pytest
 
 from plans.pipeline import SERIES_COLUMNS, run
 from plans.pipeline.calendar import PlanCalendar
-from plans.pipeline.series import build_kpis, receipts_rewrite, series_mrp_final
+from plans.pipeline.series import build_kpis, receipts_rewrite
+from plans.pipeline.series_tables import LEVELS, series_rows, table_mrp
 
 from .helpers import det_frame, mrp_row
 from .sample import load_sample_inputs
@@ -125,8 +126,29 @@ def test_mrp_final_uses_null_check_q23():
     pf = pd.DataFrame([mrp_row("A", "W1", 5, receipt=7), mrp_row("A", "W2", 5, receipt=3)])
     pf["planned_order_release_adj"] = [5.0, 5.0]
     pf["planned_order_receipt_adj"] = [0.0, np.nan]
-    s = series_mrp_final(pf)
+    s = series_rows("mrp_final", table_mrp(pf, final=True))
     assert s["supply"].tolist() == [0.0, 3.0]  # legitimate 0 stays 0; null falls back
+
+
+def test_tables_keep_only_their_own_columns_sorted_by_item_then_bucket(result):
+    for level, table in result.series_tables.items():
+        schema = LEVELS[level]
+        assert tuple(table.columns) == schema.columns
+        keys = table[schema.sort_keys].astype(str).agg("|".join, axis=1).tolist()
+        assert keys == sorted(keys), level
+        # nothing is stored twice: the row shape is derived, not kept
+        assert "extra" not in table.columns and "inventory_open" not in table.columns
+
+
+def test_row_view_rebuilds_every_measure_from_the_table(result):
+    mrp = result.series_tables["mrp"]
+    rows = result.series["mrp"]
+    assert rows["demand"].tolist() == mrp["gross_req"].round(6).tolist()
+    assert rows["backlog"].tolist() == mrp["net_req"].round(6).tolist()
+    first = rows.iloc[0]["extra"]
+    assert first["lot"] == mrp.iloc[0]["lot"] and first["on_hand_end"] == mrp.iloc[0]["on_hand_end"]
+    agg = result.series["aggregate"].iloc[0]
+    assert agg["extra"] == {"capacity_total": agg["capacity_used"], "note": "aggregate"}
 
 
 def test_rewrite_splits_shared_sku_by_family_demand_and_keeps_unplanned_supply():
