@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import InputSetStatus
+from .io.encoding import AUTO, ENCODING_CHOICES
 from .models import CanonicalConfigVersion, label_validator
 
 
@@ -61,5 +62,15 @@ class UploadForm(forms.Form):
     files = MultipleFileField(
         label=_("Files (CSV/JSON, or one zip)"),
         widget=MultipleFileInput(attrs={"accept": ".csv,.json,.zip"}),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Text encoding of the CSV files"),
+        choices=[(AUTO, _("Automatic (UTF-8, then Shift_JIS/CP932)")), *ENCODING_CHOICES],
+        initial=AUTO,
+        required=False,
+        help_text=_(
+            "Automatic reads UTF-8 (with or without BOM), then Shift_JIS/CP932, and warns if "
+            "it has to guess. A chosen encoding is used strictly."
+        ),
     )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)

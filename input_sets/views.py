@@ -22,6 +22,7 @@ from .choices import InputSetSource
 from .exceptions import ImportRejected, InputSetNotFound
 from .forms import InputSetFilterForm, UploadForm
 from .io.bundle import BundleError, InputBundle
+from .io.encoding import AUTO
 from .models import DiffStatus, InputSetDiffRow
 from .sections import SECTIONS, SECTIONS_BY_NAME
 from .services import input_set_diff_request, input_set_export_zip, input_set_import
@@ -72,6 +73,7 @@ def input_set_upload(request):
                 actor=request.user.get_username(),
                 user=request.user,
                 comment=data["comment"],
+                encoding=data["encoding"] or AUTO,
             )
         except BundleError as exc:
             errors = [exc.issue]
@@ -88,6 +90,16 @@ def input_set_upload(request):
                 _("Input set %(label)s stored as a draft (%(action)s).")
                 % {"label": data["label"], "action": done},
             )
+            for issue in report.warnings:
+                if issue.code == "encoding_guessed":
+                    messages.warning(
+                        request,
+                        _(
+                            "%(file)s is neither UTF-8 nor Shift_JIS/CP932; its encoding was "
+                            "guessed as %(encoding)s. Check the imported text."
+                        )
+                        % {"file": issue.file, "encoding": issue.value},
+                    )
             return redirect("input_sets:detail", label=data["label"])
     status = 400 if errors else 200
     return render(

@@ -4,6 +4,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from ..choices import ApplyMode
+from ..io.encoding import AUTO, ENCODING_CHOICES
 from ..models import CanonicalConfigVersion, PlanningInputSet
 from ..sections import SECTIONS
 
@@ -86,7 +87,8 @@ class InputSetDetailSerializer(InputSetSerializer):
 
 
 class UploadSerializer(serializers.Serializer):
-    """Multipart upload: several CSV/JSON files, or one zip, in ``files``."""
+    """Multipart upload: several CSV/JSON files, or one zip, in ``files``; ``encoding`` of
+    the CSV files (default ``auto``)."""
 
     label = serializers.CharField(max_length=100)
     config_version = serializers.IntegerField()
@@ -94,6 +96,13 @@ class UploadSerializer(serializers.Serializer):
     validate_only = serializers.BooleanField(default=False)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+    encoding = serializers.ChoiceField(
+        choices=[AUTO, *dict(ENCODING_CHOICES)],
+        default=AUTO,
+        help_text="Text encoding of the CSV files: auto (UTF-8 with or without BOM, then "
+        "CP932, then a guess reported as an encoding_guessed warning) or one used strictly "
+        "(a file it does not decode is an encoding_error naming file and line).",
+    )
 
 
 class ImportReportSerializer(serializers.Serializer):

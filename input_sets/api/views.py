@@ -133,6 +133,7 @@ class InputSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             actor=request.user.get_username(),
             user=request.user,
             comment=data["comment"],
+            encoding=data["encoding"],
         )
         code = status.HTTP_201_CREATED if report.action == "created" else status.HTTP_200_OK
         return Response(report.as_dict(), status=code)

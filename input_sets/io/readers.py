@@ -25,7 +25,14 @@ from ..sections import (
     section_for_file,
 )
 from .bundle import InputBundle
-from .encoding import UndecodableFile, decode_text
+from .encoding import (
+    AUTO,
+    UndecodableFile,
+    decode_text,
+    describe_character,
+    escape_invalid,
+    invalid_code_characters,
+)
 from .errors import ImportIssue
 from .params import validate_calendar, validate_params
 from .strict_checks import check_header, check_text
@@ -96,10 +103,14 @@ class _Collector:
                 )
 
 
-def parse_bundle(bundle: InputBundle) -> ParsedBundle:
+def parse_bundle(bundle: InputBundle, *, encoding: str = AUTO) -> ParsedBundle:
     """Decode, parse and validate every file of ``bundle`` (row-level rules only).
 
-    Unknown files are warnings. A bundle without a single recognised file is an error.
+    ``encoding`` applies to the CSV files: ``"auto"`` (UTF-8 with or without BOM, then CP932,
+    then a guess reported as an ``encoding_guessed`` warning) or a Python codec name used
+    strictly (a file it does not decode is an ``encoding_error`` naming the line). JSON files
+    are always read in ``auto`` mode (JSON is UTF-8 by RFC 8259). Unknown files are warnings.
+    A bundle without a single recognised file is an error.
     """
     parsed = ParsedBundle()
     known = known_files()
@@ -116,11 +127,21 @@ def parse_bundle(bundle: InputBundle) -> ParsedBundle:
             continue
         collector = _Collector(filename, parsed.errors, parsed.warnings)
         try:
-            text, encoding = decode_text(raw)
+            decoded = decode_text(raw, encoding=AUTO if filename.endswith(".json") else encoding)
         except UndecodableFile as exc:
-            collector.add("encoding_error", str(exc))
+            collector.add("encoding_error", str(exc), line=exc.line, value=exc.value)
             continue
-        parsed.files.append({"file": filename, "encoding": encoding, "bytes": len(raw)})
+        text = decoded.text
+        if decoded.guessed:
+            collector.add(
+                "encoding_guessed",
+                "Neither UTF-8 nor Shift_JIS/CP932; the encoding was guessed as "
+                f"{decoded.encoding}. Check the imported text, or choose the encoding "
+                "explicitly.",
+                value=decoded.encoding,
+                warning=True,
+            )
+        parsed.files.append({"file": filename, "encoding": decoded.encoding, "bytes": len(raw)})
         if filename.endswith(".json"):
             _read_json(parsed, filename, text, collector)
             continue
@@ -299,6 +320,8 @@ def _convert(column: Column, header, values: pd.Series, lines: pd.Series, c: _Co
         c.add_rows(bad, lines, values, "invalid_date", "Not a date (expected YYYY-MM-DD).", name)
         return parsed.dt.strftime("%Y-%m-%d").where(~parsed.isna(), None).astype(object)
     values = check_text(column, values, lines, c, name)
+    if column.is_code:
+        _check_characters(values, lines, c, name)
     if column.choices:
         bad = ~empty & ~values.isin(column.choices)
         c.add_rows(
@@ -312,6 +335,21 @@ def _convert(column: Column, header, values: pd.Series, lines: pd.Series, c: _Co
     if column.default is not None:
         values = values.where(~empty, column.default)
     return values.astype(object)
+
+
+def _check_characters(values: pd.Series, lines: pd.Series, c: _Collector, name: str) -> None:
+    """``invalid_character`` for codes holding U+FFFD (the mark of a wrongly decoded file) or
+    control/invisible format characters; the value is reported with those as ``\\uXXXX``."""
+    found = invalid_code_characters(values)
+    for idx in found[found.notna()].index:
+        c.add(
+            "invalid_character",
+            f"Codes may not contain {describe_character(found.at[idx])} (control characters "
+            "and U+FFFD, the mark of a wrongly decoded file, are refused).",
+            line=lines.at[idx],
+            column=name,
+            value=escape_invalid(str(values.at[idx])),
+        )
 
 
 def derive_po_ids(frame: pd.DataFrame) -> pd.Series:

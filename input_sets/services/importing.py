@@ -20,6 +20,7 @@ from planning_hub import metrics
 from ..choices import ApplyMode, InputSetSource, InputSetStatus
 from ..exceptions import ConfigVersionExists, ConfigVersionNotFound, ImportRejected
 from ..io.bundle import InputBundle
+from ..io.encoding import AUTO, normalize_encoding
 from ..io.errors import ImportIssue
 from ..io.frames import canonical_frame, delete_section, empty_frame, insert_section, load_section
 from ..io.params import calendar_keys
@@ -82,6 +83,7 @@ def input_set_import(
     user=None,
     comment: str = "",
     progress: Progress | None = None,
+    encoding: str = AUTO,
 ) -> ImportReport:
     """Import ``bundle`` into the input set ``label`` of config version ``config_version_id``.
 
@@ -92,6 +94,12 @@ def input_set_import(
     - ``create_config_version`` creates the config version with that id (error if it exists).
     - ``validate_only`` runs every check, including those against the existing set, and
       writes nothing.
+    - ``encoding`` of the CSV files: ``"auto"`` (UTF-8 with or without BOM, then CP932, then a
+      charset-normalizer guess reported as an ``encoding_guessed`` warning) or a Python codec
+      name (``utf-8``, ``cp932``, …; :class:`ValueError` for an unknown one) used strictly;
+      a file it does not decode is an ``encoding_error`` naming file and line. JSON files
+      are always read in ``auto`` mode. Codes holding U+FFFD or control characters are
+      ``invalid_character`` errors.
 
     Raises :class:`ImportRejected` (carrying the full report) on any error: invalid or
     formula-like label (issue 15), unknown or existing config version, a ready/archived
@@ -100,6 +108,7 @@ def input_set_import(
     """
     if apply_mode not in ApplyMode.values:
         raise ValueError(f"apply_mode must be one of {ApplyMode.values}")
+    encoding = normalize_encoding(encoding)  # ValueError for an unknown codec
     report = ImportReport(apply_mode=apply_mode, source=source)
     if not re.match(LABEL_PATTERN, label or ""):
         report.errors.append(
@@ -113,7 +122,7 @@ def input_set_import(
         )
     elif label_issue := check_label(label):
         report.errors.append(label_issue)
-    parsed = parse_bundle(bundle)
+    parsed = parse_bundle(bundle, encoding=encoding)
     report.files, report.warnings = parsed.files, list(parsed.warnings)
     report.errors.extend(parsed.errors)
     if progress:
@@ -157,6 +166,8 @@ def input_set_import(
                 "content_hash": digest,
                 "counts": report.counts,
                 "files": [f["file"] for f in parsed.files],
+                "encoding": encoding,
+                "encodings": {f["file"]: f["encoding"] for f in parsed.files},
             },
         )
         report.input_set = _summary(input_set, label, config.pk, digest)

@@ -1,5 +1,6 @@
 """``manage.py import_planning_inputs``: import a folder or zip into a draft input set."""
 
+import argparse
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand
 from input_sets.choices import ApplyMode, InputSetSource
 from input_sets.exceptions import ImportRejected
 from input_sets.io.bundle import BundleError, InputBundle
+from input_sets.io.encoding import AUTO, normalize_encoding
 from input_sets.services import input_set_import
 
 from ._common import ProgressBar, fail, print_json
@@ -44,6 +46,16 @@ class Command(BaseCommand):
         parser.add_argument("--actor", default="", help="Who imports (recorded on the event).")
         parser.add_argument("--source", choices=InputSetSource.values, default=InputSetSource.CSV)
         parser.add_argument("--comment", default="")
+        parser.add_argument(
+            "--encoding",
+            type=_encoding,
+            default=AUTO,
+            help=(
+                "Text encoding of the CSV files: auto (default: UTF-8 with or without BOM, "
+                "then CP932, then a guess with a warning), utf-8, cp932 or any Python codec. "
+                "An explicit encoding is used strictly; JSON files are always read as auto."
+            ),
+        )
 
     def handle(self, *args, **opts):
         try:
@@ -66,6 +78,7 @@ class Command(BaseCommand):
                 user=user,
                 comment=opts["comment"],
                 progress=ProgressBar(),
+                encoding=opts["encoding"],
             )
         except ImportRejected as exc:
             self._emit(exc.report, opts)
@@ -92,6 +105,13 @@ class Command(BaseCommand):
                 f"{report.action}: {info['label']} (id={info['id']}, status={info['status']}, "
                 f"config_version={info['config_version_id']}) hash={info['content_hash']}\n{counts}"
             )
+
+
+def _encoding(value: str) -> str:
+    try:
+        return normalize_encoding(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _format_issue(level, issue) -> str:
