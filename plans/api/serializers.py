@@ -84,6 +84,11 @@ class PlanDetailSerializer(PlanSerializer):
     kpis = serializers.SerializerMethodField()
     jobs = JobSerializer(many=True, read_only=True)
     artifacts = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    series_sha256 = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="sha256 of the stored series per level; equal for equal inputs and parameters",
+    )
 
     class Meta(PlanSerializer.Meta):
         fields = [
@@ -91,6 +96,7 @@ class PlanDetailSerializer(PlanSerializer):
             "parameters",
             "invalid_steps",
             "note",
+            "series_sha256",
             "kpis",
             "jobs",
             "artifacts",
@@ -163,7 +169,6 @@ class SeriesSerializer(serializers.Serializer):
     spill_out = serializers.FloatField(allow_null=True)
     boundary_zone = serializers.CharField(allow_blank=True)
     extra = serializers.DictField(help_text="the level's other measures")
-
 
 
 class KPISerializer(serializers.ModelSerializer):

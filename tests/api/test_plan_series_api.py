@@ -30,6 +30,11 @@ def test_api_series_for_one_item_and_query_count(
     }  # fmt: skip
     assert first["spill_in"] is None and first["extra"]["family"]
     assert client.get(url, {"level": "bogus"}).status_code == 400
+    detail = client.get(f"/api/plans/{plan.version_id}/").json()
+    assert detail["series_sha256"] == plan.series_sha256 and set(detail["series_sha256"]) >= {
+        "aggregate",
+        "det",
+    }
     # pages of 50 cost the same queries whatever the level's size
     with django_assert_max_num_queries(10):
         assert len(client.get(url, {"page": 2}).json()["results"]) == 50

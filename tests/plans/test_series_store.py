@@ -205,6 +205,7 @@ def test_hub_plan_page_reads_the_series(plan, client, django_user_model):
     assert page.status_code == 200
     html = page.content.decode()
     assert html.count(f"<td>{item}</td>") == int((whole["item"] == item).sum())
+    assert 'id="series-sha256"' in html and plan.series_sha256["det"][:14] in html
     charts = page.context["charts"]
     assert sum(charts["demand"]) == pytest.approx(
         plan_series_read(plan=plan, level="aggregate").table["demand"].sum()
