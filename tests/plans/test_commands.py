@@ -102,14 +102,15 @@ def test_plan_db_maint_backup_and_trim(ready_set, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_plan_db_maint_backup(config_version, tmp_path):
-    """SQLite: the online backup API gives a readable copy; PostgreSQL: a pg_dump archive."""
-    backup = tmp_path / "backup.db"
+    """SQLite: the online backup API gives a readable copy; PostgreSQL: a pg_dump archive
+    (the backup directory in full: tests/plans/test_backup.py)."""
+    backup = tmp_path / "backup"
     if connection.vendor == "postgresql" and not shutil.which("pg_dump"):
         pytest.skip("pg_dump is not installed")
     call_command("plan_db_maint", "--backup", str(backup), stdout=StringIO())
     if connection.vendor == "sqlite":
-        with sqlite3.connect(backup) as copy:
+        with sqlite3.connect(backup / "database.sqlite3") as copy:
             rows = copy.execute("SELECT name FROM input_sets_canonicalconfigversion").fetchall()
         assert rows == [(config_version.name,)]
     else:
-        assert backup.read_bytes()[:5] == b"PGDMP"
+        assert (backup / "database.dump").read_bytes()[:5] == b"PGDMP"

@@ -1,26 +1,38 @@
-"""``manage.py plan_db_maint``: database backup and plan retention (seed ``002`` T6)."""
-
-import sqlite3
-import subprocess
-from pathlib import Path
+"""``manage.py plan_db_maint``: backup and restore (database plus plan series segments) and
+plan retention (seed ``002`` T6; issue 9 item 6). Backup logic: :mod:`plans.backup`."""
 
 from django.core.management.base import BaseCommand
-from django.db import connection
 from django.utils import timezone
 
 from input_sets.management.commands._common import fail
+from plans.backup import BackupError, backup_restore, backup_write
 from plans.models import PlanKPI
 from runs.services import plans_apply_retention
 
 
 class Command(BaseCommand):
     help = (
-        "Back up the database (SQLite online backup API or pg_dump) and trim whole plans by age "
-        "or count; plans of baseline runs are always kept."
+        "Back up the database (SQLite online backup API or pg_dump) with every plan series "
+        "segment into a directory, restore such a backup, and trim whole plans by age or count; "
+        "plans of baseline runs are always kept."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--backup", metavar="PATH")
+        parser.add_argument(
+            "--backup",
+            metavar="PATH",
+            help="Write a backup directory PATH (new or empty): database, segments/, "
+            "manifest.json.",
+        )
+        parser.add_argument(
+            "--restore",
+            metavar="PATH",
+            help="Replace the database and the series segments by the backup in PATH (checked "
+            "first; stop the web server and workers). Needs --yes.",
+        )
+        parser.add_argument(
+            "--yes", action="store_true", help="Confirm --restore (it overwrites everything)."
+        )
         parser.add_argument("--trim-older-than-days", type=int)
         parser.add_argument("--max-plans", type=int)
         parser.add_argument(
@@ -32,12 +44,46 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if not any(
             opts[k] is not None
-            for k in ("backup", "trim_older_than_days", "max_plans", "kpi_retention_months")
+            for k in (
+                "backup",
+                "restore",
+                "trim_older_than_days",
+                "max_plans",
+                "kpi_retention_months",
+            )
         ):
             self.print_help("manage.py", "plan_db_maint")
             return
+        if opts["restore"] is not None:
+            if any(
+                opts[k] is not None
+                for k in ("backup", "trim_older_than_days", "max_plans", "kpi_retention_months")
+            ):
+                raise fail("--restore cannot be combined with other actions.")
+            if not opts["yes"]:
+                raise fail(
+                    f"--restore replaces the whole database and every series segment by the "
+                    f"backup in {opts['restore']}; add --yes to confirm."
+                )
+            try:
+                report = backup_restore(opts["restore"])
+            except BackupError as exc:
+                raise fail(str(exc)) from exc
+            self.stdout.write(
+                f"restored {report['vendor']} database of {report['created_at']} and "
+                f"{report['segments']} segment(s) from {opts['restore']}; removed "
+                f"{report['orphans_removed']} orphan segment file(s)"
+            )
+            return
         if opts["backup"]:
-            self._backup(Path(opts["backup"]))
+            try:
+                manifest = backup_write(opts["backup"])
+            except BackupError as exc:
+                raise fail(str(exc)) from exc
+            self.stdout.write(
+                f"backup written to {opts['backup']} ({manifest['database']}, "
+                f"{manifest['segment_count']} segment(s), {manifest['segment_bytes']} bytes)"
+            )
         if opts["trim_older_than_days"] is not None or opts["max_plans"] is not None:
             removed = plans_apply_retention(
                 max_plans=opts["max_plans"] or 0,
@@ -54,35 +100,3 @@ class Command(BaseCommand):
                 .delete()
             )
             self.stdout.write(f"deleted {deleted} KPI row(s)")
-
-    def _backup(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        settings = connection.settings_dict
-        if connection.vendor == "sqlite":
-            connection.ensure_connection()
-            target = sqlite3.connect(path)
-            with target:
-                connection.connection.backup(target)
-            target.close()
-        elif connection.vendor == "postgresql":
-            env = {"PGPASSWORD": settings.get("PASSWORD") or ""}
-            cmd = [
-                "pg_dump",
-                "-Fc",
-                "-f",
-                str(path),
-                "-h",
-                settings.get("HOST") or "localhost",
-                "-p",
-                str(settings.get("PORT") or 5432),
-                "-U",
-                settings["USER"],
-                settings["NAME"],
-            ]
-            try:
-                subprocess.run(cmd, check=True, env={**__import__("os").environ, **env})
-            except (OSError, subprocess.CalledProcessError) as exc:
-                raise fail(f"pg_dump failed: {exc}") from exc
-        else:
-            raise fail(f"Backups are not supported for {connection.vendor}.")
-        self.stdout.write(f"backup written to {path}")
