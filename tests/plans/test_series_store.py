@@ -1,6 +1,8 @@
 """The columnar series store (issue 9): segments, the one read path, integrity, orphans,
 reproducibility and the API / hub readers on top of it."""
 
+import io
+
 import pandas as pd
 import pytest
 from django.urls import reverse
@@ -210,3 +212,16 @@ def test_hub_plan_page_reads_the_series(plan, client, django_user_model):
     assert sum(charts["demand"]) == pytest.approx(
         plan_series_read(plan=plan, level="aggregate").table["demand"].sum()
     )
+
+
+def test_plan_db_maint_removes_orphan_segment_files(plan, plan_series_storage):
+    from django.core.management import call_command
+
+    orphan = plan_series_storage / "pv-gone" / "job-999" / "det-0000.parquet"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"left by a killed run")
+    kept = _files(plan_series_storage) - {str(orphan.relative_to(plan_series_storage))}
+    out = io.StringIO()
+    call_command("plan_db_maint", "--remove-orphan-segments", stdout=out)
+    assert "removed 1 orphan segment file(s)" in out.getvalue()
+    assert _files(plan_series_storage) == kept and kept

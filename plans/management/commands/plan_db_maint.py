@@ -7,6 +7,7 @@ from django.utils import timezone
 from input_sets.management.commands._common import fail
 from plans.backup import BackupError, backup_restore, backup_write
 from plans.models import PlanKPI
+from plans.series_store import remove_orphan_segments
 from runs.services import plans_apply_retention
 
 
@@ -40,17 +41,26 @@ class Command(BaseCommand):
             type=int,
             help="Delete month/week KPI rows older than N months.",
         )
+        parser.add_argument(
+            "--remove-orphan-segments",
+            action="store_true",
+            help="Delete series segment files no plan points to (left by killed runs); also "
+            "done after every trim.",
+        )
 
     def handle(self, *args, **opts):
-        if not any(
-            opts[k] is not None
-            for k in (
-                "backup",
-                "restore",
-                "trim_older_than_days",
-                "max_plans",
-                "kpi_retention_months",
+        if (
+            not any(
+                opts[k] is not None
+                for k in (
+                    "backup",
+                    "restore",
+                    "trim_older_than_days",
+                    "max_plans",
+                    "kpi_retention_months",
+                )
             )
+            and not opts["remove_orphan_segments"]
         ):
             self.print_help("manage.py", "plan_db_maint")
             return
@@ -91,6 +101,7 @@ class Command(BaseCommand):
                 reason="maintenance",
             )
             self.stdout.write(f"trimmed {len(removed)} plan(s)")
+            opts["remove_orphan_segments"] = True
         if opts["kpi_retention_months"] is not None:
             cutoff = timezone.now() - timezone.timedelta(days=30 * opts["kpi_retention_months"])
             # total KPIs stay with their plan; only the per-bucket detail is aged out
@@ -100,3 +111,5 @@ class Command(BaseCommand):
                 .delete()
             )
             self.stdout.write(f"deleted {deleted} KPI row(s)")
+        if opts["remove_orphan_segments"]:
+            self.stdout.write(f"removed {remove_orphan_segments()} orphan segment file(s)")
