@@ -25,12 +25,14 @@ from django.db import transaction
 from django.db.models import Count
 
 from .models import PlanJob, PlanSeries, PlanSeriesSegment, PlanVersion, SeriesLevel
-from .pipeline.series_tables import LEVELS, sort_table
+from .pipeline.series_tables import LEVELS, SERIES_COLUMNS, sort_table
 from .series_store import segment_writer
 
 logger = logging.getLogger(__name__)
 
-# the row fields read back from PlanSeries (the §12.2 row shape)
+# the row fields read back from PlanSeries (the §12.2 row shape; level and bucket type are
+# known from the level)
+_ROW_FIELDS = tuple(c for c in SERIES_COLUMNS if c not in ("level", "time_bucket_type"))
 _ROW_FIELDS = (
     "time_bucket_key",
     "item_key",

@@ -37,7 +37,7 @@ from django.db import transaction
 
 from .exceptions import PlanError
 from .models import JobStatus, PlanJob, PlanSeriesSegment, PlanVersion
-from .pipeline.series_tables import level_schema, sort_table
+from .pipeline.series_tables import level_schema
 
 logger = logging.getLogger(__name__)
 
@@ -118,10 +118,12 @@ class SegmentWriter:
         self.segments: list[PlanSeriesSegment] = []
 
     def write_level(self, level: str, table: pd.DataFrame) -> str:
-        """Store ``table`` (a level's table, :mod:`plans.pipeline.series_tables`) sorted by
-        item then bucket; returns the level's sha256 (of an empty string for no rows)."""
+        """Store ``table`` (a level's table, :mod:`plans.pipeline.series_tables`), already in
+        store order (``sort_table``, as the pipeline and the backfill build it); returns the
+        level's sha256 (of an empty string for no rows). ``ValueError`` if out of order."""
         schema = level_schema(level)
-        table = sort_table(level, table)
+        if not pd.MultiIndex.from_frame(table[schema.sort_keys]).is_monotonic_increasing:
+            raise ValueError(f"Level {level} is not sorted by {', '.join(schema.sort_keys)}.")
         digests = []
         slices = _segment_slices(table, schema.item, settings.PLAN_SERIES_SEGMENT_ROWS)
         for seq, part in enumerate(slices):
