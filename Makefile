@@ -1,12 +1,13 @@
 # Planning Hub — the two set-up commands (see README.md):
 #   make demo   set up, load and approve the bundled sample, then serve on 127.0.0.1:8000
 #   make test   set up, lint, check migrations, run the tests on SQLite and PostgreSQL
+#   make serve  migrate, collectstatic, gunicorn + the django-q2 cluster with DEBUG off
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-sqlite test-postgres lint demo bench messages clean
+.PHONY: venv test test-sqlite test-postgres lint demo serve bench messages clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +36,9 @@ test: lint test-sqlite test-postgres
 
 demo: venv
 	bash scripts/demo.sh
+
+serve: venv
+	bash scripts/serve.sh
 
 messages: venv
 	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore="plans/pipeline/*"

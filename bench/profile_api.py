@@ -29,6 +29,7 @@ both can be compared on the same database. Results: ``-o FILE`` (JSON) and a pri
 import argparse
 import json
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -120,6 +121,8 @@ def main(argv=None) -> int:
     os.chdir(args.app_dir)
     os.environ["DATABASE_URL"] = url
     os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # DEBUG=0 needs one
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")  # the test client speaks plain HTTP
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/bench_prom_profile")
     Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
     os.environ["DJANGO_SETTINGS_MODULE"] = "planning_hub.settings"

@@ -43,6 +43,7 @@ import argparse
 import json
 import os
 import platform
+import secrets
 import shutil
 import signal
 import socket
@@ -97,6 +98,9 @@ def start_gunicorn(
         **os.environ,
         "DATABASE_URL": url,
         "DEBUG": "0",
+        # DEBUG=0 is production mode: it needs a key, and plain HTTP on loopback needs no redirect
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "SECURE_SSL_REDIRECT": "false",
         "PROMETHEUS_MULTIPROC_DIR": str(PROM_DIR),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SETTINGS_MODULE": "planning_hub.settings",
