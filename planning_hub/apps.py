@@ -10,4 +10,7 @@ class PlanningHubConfig(AppConfig):
     verbose_name = _("Planning Hub")
 
     def ready(self):
+        from . import metrics
         from .api import schema  # noqa: F401 — registers the OpenAPI auth extension
+
+        metrics.initialise_known_labels()  # known label sets are on /metrics at 0

@@ -59,3 +59,58 @@ input_set_diff_duration_seconds = Histogram(
     "Time to compute and store one diff.",
     buckets=(0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
+
+# --- Known label sets start at 0 ----------------------------------------------------------
+# A labelled series exists only once ``labels(...)`` was called for it; until then dashboards
+# show "no data" and ``increase()`` alerts cannot fire on the first event. Every process calls
+# :func:`initialise_known_labels` at app start (``PlanningHubConfig.ready``), so a fresh
+# ``/metrics`` lists each known series at 0. Values are the ones the services use.
+ENTRYPOINTS = ("ui", "api", "cli")  # the Trigger values of plans and jobs
+JOB_TYPES = ("plan", "diff")  # Job kinds: plans.jobs and the input-set diff job
+RUN_STATUSES = ("succeeded", "failed")
+ARTIFACT_NAMES = (  # plans/pipeline/result.py to_artifacts() plus what plans.services adds
+    "aggregate.json",
+    "sku_week.json",
+    "mrp.json",
+    "plan_final.json",
+    "reconciliation_log.json",
+    "sku_week_adjusted.json",
+    "mrp_adjusted.json",
+    "plan_final_adjusted.json",
+    "reconciliation_log_adjusted.json",
+    "warnings.json",
+    "planning_inputs.json",
+    "planning_input_set.json",
+)
+IMPORT_RESULTS = ("created", "updated", "validated", "rejected")
+IMPORT_SOURCES = ("csv", "ui", "api", "seed")
+REVIEW_ACTIONS = ("approve", "revert", "archive")
+DIFF_RESULTS = ("success", "failure")
+TRIM_REASONS = ("max_rows", "age")
+
+
+def initialise_known_labels() -> None:
+    """Create every known label combination at 0 (idempotent; never changes a value)."""
+    for entrypoint in ENTRYPOINTS:
+        run_without_input_set_total.labels(entrypoint=entrypoint)
+    for job_type in JOB_TYPES:
+        for metric in (
+            jobs_enqueued_total,
+            jobs_completed_total,
+            jobs_failed_total,
+            jobs_duration_seconds,
+        ):
+            metric.labels(type=job_type)
+    for status in RUN_STATUSES:
+        runs_total.labels(status=status)
+    for artifact in ARTIFACT_NAMES:
+        plan_artifact_write_error_total.labels(artifact=artifact)
+    for result in IMPORT_RESULTS:
+        for source in IMPORT_SOURCES:
+            input_set_imports_total.labels(result=result, source=source)
+    for action in REVIEW_ACTIONS:
+        input_set_reviews_total.labels(action=action)
+    for result in DIFF_RESULTS:
+        input_set_diff_jobs_total.labels(result=result)
+    for reason in TRIM_REASONS:
+        plan_db_capacity_trim_total.labels(reason=reason)
