@@ -68,3 +68,11 @@ def index(sequence, position):
         return sequence[int(position) - 1]
     except (IndexError, TypeError, ValueError):
         return None
+
+
+@register.filter
+def parameter_rows(parameters) -> list[dict]:
+    """A plan's parameters as ``[{name, label, value}]`` rows, labels in the user's language."""
+    from plans.parameters import parameter_rows as rows
+
+    return rows(parameters)
