@@ -207,9 +207,17 @@ INPUT_SET_DIFF_TTL_SECONDS = env.int("INPUT_SET_DIFF_TTL_SECONDS", default=600)
 # /metrics: when either is set, only these client IPs or this bearer token may read it.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
-# Zip uploads: refuse archives that would expand past these limits (zip bombs).
-INPUT_SETS_ZIP_MAX_BYTES = env.int("INPUT_SETS_ZIP_MAX_BYTES", default=2 * 1024**3)
+# Zip uploads (zip bombs): members are inflated in chunks and the archive is refused as soon
+# as one member passes MEMBER_BYTES, all together pass MAX_BYTES (zip_too_large), or a member
+# inflates more than MAX_RATIO times the compressed bytes read so far (zip_ratio).
+INPUT_SETS_ZIP_MAX_BYTES = env.int("INPUT_SETS_ZIP_MAX_BYTES", default=512 * 1024**2)
+INPUT_SETS_ZIP_MAX_MEMBER_BYTES = env.int("INPUT_SETS_ZIP_MAX_MEMBER_BYTES", default=256 * 1024**2)
+INPUT_SETS_ZIP_MAX_RATIO = env.int("INPUT_SETS_ZIP_MAX_RATIO", default=100)
 INPUT_SETS_ZIP_MAX_FILES = env.int("INPUT_SETS_ZIP_MAX_FILES", default=100)
+# Hostile files (issue 15): longest CSV line in bytes (line_too_long) and deepest JSON
+# nesting (json_too_deep); see input_sets/io/hostile.py.
+INPUT_SETS_CSV_MAX_LINE_BYTES = env.int("INPUT_SETS_CSV_MAX_LINE_BYTES", default=1024**2)
+INPUT_SETS_JSON_MAX_DEPTH = env.int("INPUT_SETS_JSON_MAX_DEPTH", default=20)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # "json" for one JSON object per line
 LOGGING = {

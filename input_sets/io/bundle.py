@@ -7,6 +7,7 @@ still refused so that an operator notices a tampered archive.
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -37,7 +38,7 @@ class InputBundle:
         raw = self.files.get("input_set_meta.json")
         try:
             meta = json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
         return meta.get("label") if isinstance(meta, dict) else None
 
@@ -64,21 +65,32 @@ class InputBundle:
 
     @classmethod
     def from_zip(cls, fileobj, name: str) -> "InputBundle":
-        """Read a zip archive, refusing path traversal, too many members and zip bombs.
+        """Read a zip archive (a seekable binary file object), refusing path traversal, too
+        many members and zip bombs.
 
-        Limits: ``INPUT_SETS_ZIP_MAX_FILES`` members and ``INPUT_SETS_ZIP_MAX_BYTES`` bytes in
-        total after decompression (checked on the declared sizes and again while reading).
+        Members are inflated in chunks of :data:`ZIP_CHUNK_BYTES` with the standard library's
+        streaming reader (``ZipFile.open``) and the archive is refused as soon as:
+
+        - one member passes ``INPUT_SETS_ZIP_MAX_MEMBER_BYTES`` or all members together pass
+          ``INPUT_SETS_ZIP_MAX_BYTES`` inflated bytes (``zip_too_large``; the sizes the archive
+          declares are not trusted), or
+        - a member that has inflated more than :data:`ZIP_RATIO_FLOOR_BYTES` holds more than
+          ``INPUT_SETS_ZIP_MAX_RATIO`` times the compressed bytes read for it so far
+          (``zip_ratio``): 1 GiB of zeros in a 1 MB archive stops after a few MiB.
+
+        A damaged, encrypted or unsupported member is ``invalid_zip``. Raises
+        :class:`BundleError` carrying the issue (``file`` is the archive or member name).
         """
         zip_name = f"{name}.zip"
+        counted = _CountingReader(fileobj)
         try:
-            archive = zipfile.ZipFile(fileobj)
-        except zipfile.BadZipFile as exc:
+            archive = zipfile.ZipFile(counted)
+            members = [m for m in archive.infolist() if not m.is_dir()]
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
             raise BundleError(
                 ImportIssue(file=zip_name, code="invalid_zip", message=str(exc))
             ) from exc
-        members = [m for m in archive.infolist() if not m.is_dir()]
         max_files = settings.INPUT_SETS_ZIP_MAX_FILES
-        max_bytes = settings.INPUT_SETS_ZIP_MAX_BYTES
         if len(members) > max_files:
             raise BundleError(
                 ImportIssue(
@@ -87,16 +99,8 @@ class InputBundle:
                     message=f"The archive holds {len(members)} files; at most {max_files} are allowed.",
                 )
             )
-        if sum(m.file_size for m in members) > max_bytes:
-            raise BundleError(
-                ImportIssue(
-                    file=zip_name,
-                    code="zip_too_large",
-                    message=f"The archive expands to more than {max_bytes} bytes.",
-                )
-            )
+        budget = _ZipBudget(counted, zip_name)
         files: dict[str, bytes] = {}
-        budget = max_bytes
         for member in members:
             pure = PurePosixPath(member.filename.replace("\\", "/"))
             if pure.is_absolute() or ".." in pure.parts or member.filename.startswith("/"):
@@ -117,19 +121,7 @@ class InputBundle:
                         message="Two archive members have the same file name.",
                     )
                 )
-            # Read at most budget+1 bytes: the declared size may lie.
-            with archive.open(member) as fh:
-                data = fh.read(budget + 1)
-            budget -= len(data)
-            if budget < 0:
-                raise BundleError(
-                    ImportIssue(
-                        file=member.filename,
-                        code="zip_too_large",
-                        message=f"The archive expands to more than {max_bytes} bytes.",
-                    )
-                )
-            files[pure.name] = data
+            files[pure.name] = budget.read(archive, member)
         return cls(name=name, files=files)
 
     @classmethod
@@ -152,3 +144,101 @@ class InputBundle:
 
 def _wanted(filename: str) -> bool:
     return bool(filename) and not filename.startswith(".")
+
+
+# Members are inflated this many bytes at a time; the limits are checked after every chunk.
+ZIP_CHUNK_BYTES = 64 * 1024
+# The compression ratio is judged only once a member has inflated this much: small files of
+# repeated lines legitimately compress very well.
+ZIP_RATIO_FLOOR_BYTES = 1024 * 1024
+
+
+class _CountingReader:
+    """A binary file wrapper that counts the bytes read from it: while a member is inflated,
+    that is the compressed data ``zipfile`` consumed (read ahead in chunks of a few KiB)."""
+
+    def __init__(self, fileobj):
+        self._file = fileobj
+        self.bytes_read = 0
+
+    def read(self, size=-1):
+        data = self._file.read(size)
+        self.bytes_read += len(data)
+        return data
+
+    def seek(self, offset, whence=0):
+        return self._file.seek(offset, whence)
+
+    def tell(self):
+        return self._file.tell()
+
+    def seekable(self):
+        return True
+
+
+class _ZipBudget:
+    """The inflated-size and ratio limits of one archive (settings read once)."""
+
+    def __init__(self, counted: _CountingReader, zip_name: str):
+        self.counted = counted
+        self.zip_name = zip_name
+        self.max_total = settings.INPUT_SETS_ZIP_MAX_BYTES
+        self.max_member = settings.INPUT_SETS_ZIP_MAX_MEMBER_BYTES
+        self.max_ratio = settings.INPUT_SETS_ZIP_MAX_RATIO
+        self.total = 0
+
+    def read(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+        """The member's bytes, or :class:`BundleError` as soon as a limit is crossed."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with archive.open(member) as fh:
+                start = self.counted.bytes_read
+                while chunk := fh.read(ZIP_CHUNK_BYTES):
+                    size += len(chunk)
+                    self.total += len(chunk)
+                    compressed = max(self.counted.bytes_read - start, 1)
+                    self._check(member.filename, size, compressed)
+                    chunks.append(chunk)
+        except BundleError:
+            raise
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            RuntimeError,  # encrypted member
+            NotImplementedError,  # unsupported compression method
+            ValueError,
+        ) as exc:
+            raise BundleError(
+                ImportIssue(file=member.filename, code="invalid_zip", message=str(exc))
+            ) from exc
+        return b"".join(chunks)
+
+    def _check(self, filename: str, size: int, compressed: int) -> None:
+        if size > self.max_member:
+            self._refuse(
+                filename,
+                "zip_too_large",
+                f"The member expands to more than {self.max_member} bytes "
+                "(INPUT_SETS_ZIP_MAX_MEMBER_BYTES).",
+            )
+        if self.total > self.max_total:
+            self._refuse(
+                self.zip_name,
+                "zip_too_large",
+                f"The archive expands to more than {self.max_total} bytes "
+                "(INPUT_SETS_ZIP_MAX_BYTES).",
+            )
+        if size > ZIP_RATIO_FLOOR_BYTES and size > self.max_ratio * compressed:
+            self._refuse(
+                filename,
+                "zip_ratio",
+                f"The member inflates more than {self.max_ratio} times "
+                "(INPUT_SETS_ZIP_MAX_RATIO): a zip bomb, or not data of the input layout.",
+            )
+
+    @staticmethod
+    def _refuse(filename: str, code: str, message: str):
+        raise BundleError(ImportIssue(file=filename, code=code, message=message))

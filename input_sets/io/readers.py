@@ -5,8 +5,10 @@ Every row is checked (vectorised with pandas) and every problem becomes an
 count the header as line 1, as a spreadsheet shows them.
 """
 
+import codecs
 import io
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -27,6 +29,7 @@ from ..sections import (
 from .bundle import InputBundle
 from .encoding import (
     AUTO,
+    Decoded,
     UndecodableFile,
     decode_text,
     describe_character,
@@ -34,8 +37,22 @@ from .encoding import (
     invalid_code_characters,
 )
 from .errors import ImportIssue
+from .hostile import (
+    NUL,
+    column_max_length,
+    field_count_mismatches,
+    first_row_too_wide,
+    json_bad_string,
+    json_depth,
+    json_too_deep_at,
+    long_line,
+    max_json_depth,
+    max_line_bytes,
+    nul_in_csv,
+    wide_text_unlikely,
+)
 from .params import validate_calendar, validate_params
-from .strict_checks import check_header, check_text
+from .strict_checks import check_header, check_text, raw_header
 
 # Per file, report at most this many errors of one kind; the rest are counted in one summary
 # issue so a million bad rows cannot produce a million-line report.
@@ -78,7 +95,7 @@ class _Collector:
                 ImportIssue(
                     file=self.filename,
                     line=None if line is None else int(line),
-                    column=column,
+                    column=None if column is None else str(column)[:200],
                     code=code,
                     message=message,
                     value=None if value is None else str(value)[:200],
@@ -126,12 +143,18 @@ def parse_bundle(bundle: InputBundle, *, encoding: str = AUTO) -> ParsedBundle:
             )
             continue
         collector = _Collector(filename, parsed.errors, parsed.warnings)
+        is_json = filename.endswith(".json")
+        if not is_json and _line_too_long(raw, collector):
+            continue
         try:
-            decoded = decode_text(raw, encoding=AUTO if filename.endswith(".json") else encoding)
+            decoded = _decode(raw, AUTO if is_json else encoding)
         except UndecodableFile as exc:
             collector.add("encoding_error", str(exc), line=exc.line, value=exc.value)
             continue
         text = decoded.text
+        if NUL in text:
+            _nul_byte(text, is_json, collector)
+            continue
         if decoded.guessed:
             collector.add(
                 "encoding_guessed",
@@ -171,11 +194,102 @@ def parse_bundle(bundle: InputBundle, *, encoding: str = AUTO) -> ParsedBundle:
     return parsed
 
 
+def _decode(raw: bytes, encoding: str):
+    """:func:`decode_text`, except that in ``auto`` mode a file that is valid UTF-8 apart from
+    a few NUL bytes (not UTF-16/32) is taken as UTF-8, so that the NULs are reported as such
+    rather than leading to an encoding guess."""
+    if encoding == AUTO and b"\x00" in raw and wide_text_unlikely(raw):
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return Decoded(text, "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8")
+    return decode_text(raw, encoding=encoding)
+
+
+def _line_too_long(raw: bytes, collector: _Collector) -> bool:
+    limit = max_line_bytes()
+    found = long_line(raw, limit)
+    if found:
+        collector.add(
+            "line_too_long",
+            f"Line is longer than {limit} bytes (INPUT_SETS_CSV_MAX_LINE_BYTES); a row of the "
+            "layout is far shorter. Is this a CSV file with line breaks?",
+            line=found.line,
+            column=found.column,
+            value=found.value,
+        )
+    return found is not None
+
+
+def _nul_byte(text: str, is_json: bool, collector: _Collector) -> None:
+    """Report the first NUL of ``text`` (its line and column) as ``nul_byte``."""
+    if is_json:
+        pos = text.find(NUL)
+        line = text.count("\n", 0, pos) + 1
+        column = f"char {pos - (text.rfind(chr(10), 0, pos) + 1) + 1}"
+        found_value, count = None, text.count(NUL)
+    else:
+        found = nul_in_csv(text)
+        line, column, found_value, count = found.line, found.column, found.value, found.detail
+    collector.add(
+        "nul_byte",
+        f"The file holds {count} NUL byte(s), which no text file has (binary data, or UTF-16 "
+        "saved without a byte order mark?); the first is here.",
+        line=line,
+        column=column,
+        value=found_value,
+    )
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number; numbers must be finite.")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is out of range; numbers must be finite.")
+    return value
+
+
 def _read_json(parsed: ParsedBundle, filename: str, text: str, collector: _Collector) -> None:
+    limit = max_json_depth()
     try:
-        obj = json.loads(text)
+        obj = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         collector.add("invalid_json", exc.msg, line=exc.lineno, column=f"char {exc.colno}")
+        return
+    except RecursionError:
+        obj = None  # nested past the parser's own limit: reported below
+    except ValueError as exc:  # non-finite number, an integer of more than 4300 digits
+        collector.add("invalid_json", str(exc))
+        return
+    if obj is None and text.strip() != "null" or json_depth(obj) > limit:
+        found = json_too_deep_at(text, limit)
+        collector.add(
+            "json_too_deep",
+            f"JSON nested deeper than {limit} levels (INPUT_SETS_JSON_MAX_DEPTH).",
+            line=found.line if found else None,
+            column=found.column if found else None,
+            value=found.value if found else None,
+        )
+        return
+    bad = json_bad_string(obj)
+    if bad:
+        path, kind = bad
+        if kind == "nul":
+            collector.add(
+                "nul_byte", "Text holds a NUL character (\\u0000).", column=escape_invalid(path)
+            )
+        else:
+            collector.add(
+                "invalid_character",
+                "Text holds a lone UTF-16 surrogate escape (\\ud800-\\udfff), which is not "
+                "a character.",
+                column=escape_invalid(path),
+            )
         return
     if filename == CALENDAR_FILE:
         parsed.calendar_given = True
@@ -194,6 +308,10 @@ def _read_json(parsed: ParsedBundle, filename: str, text: str, collector: _Colle
 
 def _read_csv(section: Section, filename: str, text: str, collector: _Collector):
     """Return ``(frame, source)`` or ``(None, None)`` when the file is unusable."""
+    wide = first_row_too_wide(text)
+    if wide:
+        _column_count_mismatch(text, collector)
+        return None, None
     try:
         raw = pd.read_csv(
             io.StringIO(text),
@@ -201,12 +319,14 @@ def _read_csv(section: Section, filename: str, text: str, collector: _Collector)
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
+            index_col=False,
         )
     except pd.errors.EmptyDataError:
         collector.add("empty_file", "The file is empty (a header row is required).")
         return None, None
     except pd.errors.ParserError as exc:
-        collector.add("malformed_csv", str(exc).strip())
+        if not _column_count_mismatch(text, collector):
+            collector.add("malformed_csv", str(exc).strip())
         return None, None
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     columns = _columns_for_file(section, filename)
@@ -229,7 +349,9 @@ def _read_csv(section: Section, filename: str, text: str, collector: _Collector)
     for column in columns:
         header = mapping.get(column.field)
         values = stripped[header][keep] if header else pd.Series("", index=lines.index)
-        out[column.field] = _convert(column, header, values, lines, collector)
+        out[column.field] = _convert(
+            column, header, values, lines, collector, column_max_length(section, column)
+        )
     frame = pd.DataFrame(out, index=lines.index)
     metric_code = METRIC_FILES.get(filename)
     if metric_code:
@@ -241,6 +363,26 @@ def _read_csv(section: Section, filename: str, text: str, collector: _Collector)
     if not metric_code:
         _check_duplicates(section, frame, source, collector.errors)
     return frame, source
+
+
+def _column_count_mismatch(text: str, collector: _Collector) -> bool:
+    """Report every record with more fields than the header (exact ``csv`` pass, capped);
+    ``False`` when there is none (the caller reports the parser's own error)."""
+    found, error = field_count_mismatches(text, MAX_ISSUES_PER_CODE + 1)
+    for finding in found:
+        collector.add(
+            "column_count_mismatch",
+            f"Row {finding.line} has {finding.detail} fields but the header has "
+            f"{len(raw_header(text))}: an unquoted thousands separator (1,000) or a stray comma "
+            'shifts the columns. Quote such values ("1,000") or remove the separator.',
+            line=finding.line,
+            column=finding.column,
+            value=finding.value,
+        )
+    if error and not found:
+        collector.add("malformed_csv", error)
+        return True
+    return bool(found)
 
 
 def _columns_for_file(section: Section, filename: str) -> list[Column]:
@@ -281,7 +423,11 @@ def _map_headers(columns: list[Column], headers: list[str], collector: _Collecto
     return mapping
 
 
-def _convert(column: Column, header, values: pd.Series, lines: pd.Series, c: _Collector):
+def _convert(
+    column: Column, header, values: pd.Series, lines: pd.Series, c: _Collector, max_length=None
+):
+    """One column's cells → typed values, reporting each bad cell on ``c``. ``max_length``
+    (characters) bounds text cells (``value_too_long``)."""
     name = header or column.header
     empty = values.eq("")
     if column.required:
@@ -319,6 +465,16 @@ def _convert(column: Column, header, values: pd.Series, lines: pd.Series, c: _Co
         bad = ~empty & parsed.isna()
         c.add_rows(bad, lines, values, "invalid_date", "Not a date (expected YYYY-MM-DD).", name)
         return parsed.dt.strftime("%Y-%m-%d").where(~parsed.isna(), None).astype(object)
+    if max_length is not None:
+        too_long = values.str.len().gt(max_length)
+        c.add_rows(
+            too_long,
+            lines,
+            values.where(values.str.len() <= 60, values.str.slice(0, 60) + "…"),
+            "value_too_long",
+            f"Longer than {max_length} characters, the limit of this column.",
+            name,
+        )
     values = check_text(column, values, lines, c, name)
     if column.is_code:
         _check_characters(values, lines, c, name)

@@ -18,7 +18,6 @@ whole import (nothing is written).
 """
 
 import csv
-from collections.abc import Iterator
 
 import pandas as pd
 
@@ -26,6 +25,7 @@ from planning_hub.spreadsheet import formula_like_mask, is_formula_like, unescap
 
 from ..sections import Column
 from .errors import ImportIssue
+from .hostile import allow_csv_fields, max_line_bytes, text_lines
 
 FORMULA_MESSAGE = (
     "Codes must not begin with =, +, -, @, a tab or a carriage return "
@@ -34,19 +34,14 @@ FORMULA_MESSAGE = (
 
 
 def raw_header(text: str) -> list[str]:
-    """The first CSV record of ``text``, names trimmed and lower-cased (``[]`` if none)."""
-    row = next(csv.reader(_lines(text)), [])
+    """The first CSV record of ``text``, names trimmed and lower-cased (``[]`` if none, or if
+    the ``csv`` module cannot read it: the pandas parse then reports the file)."""
+    allow_csv_fields(max_line_bytes() + 1)
+    try:
+        row = next(csv.reader(text_lines(text)), [])
+    except csv.Error:
+        return []
     return [name.lstrip("\ufeff").strip().lower() for name in row]
-
-
-def _lines(text: str) -> Iterator[str]:
-    """Lines of ``text`` one at a time (``csv.reader`` stops after the header; no copy)."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end + 1
-        yield text[start:end]
-        start = end
 
 
 def check_header(text: str, columns: list[Column], collector) -> bool:

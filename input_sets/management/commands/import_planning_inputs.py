@@ -12,6 +12,7 @@ from input_sets.exceptions import ImportRejected
 from input_sets.io.bundle import BundleError, InputBundle
 from input_sets.io.encoding import AUTO, normalize_encoding
 from input_sets.services import input_set_import
+from input_sets.services.importing import ImportReport
 
 from ._common import ProgressBar, fail, print_json
 
@@ -61,7 +62,9 @@ class Command(BaseCommand):
         try:
             bundle = InputBundle.from_path(opts["input"])
         except BundleError as exc:
-            raise fail(f"{exc.issue.file}: {exc.issue.message}") from exc
+            # an unusable folder or archive (zip bomb, unsafe path, …): the report names it
+            self._emit(ImportReport(status="error", action="rejected", errors=[exc.issue]), opts)
+            raise fail(f"{exc.issue.file}: {exc.issue.code}: {exc.issue.message}") from exc
         label = opts["label"] or (bundle.meta_label() or f"import_{bundle.name}")
         actor = opts["actor"] or "cli"
         user = get_user_model().objects.filter(username=actor).first()
