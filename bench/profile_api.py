@@ -123,6 +123,7 @@ def main(argv=None) -> int:
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # DEBUG=0 needs one
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")  # the test client speaks plain HTTP
+    os.environ.setdefault("API_THROTTLE_TOKEN_RATE", "off")  # repeated requests, one token
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/bench_prom_profile")
     Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
     os.environ["DJANGO_SETTINGS_MODULE"] = "planning_hub.settings"

@@ -6,9 +6,11 @@ Variables are documented in README.md ("Configuration").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +65,52 @@ if _proxy_header and len(_proxy_header) != 2:
     raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be 'HEADER,value'.")
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if _proxy_header else None
 
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts, images and requests only from
+# this origin — no inline scripts or event handlers anywhere (hub pages, admin, browsable API,
+# API docs); inline style *attributes* (style="…", used by DRF's and the hub's templates) are
+# allowed, <style> elements are not. CSP_REPORT_ONLY=true only reports; CSP_REPORT_URI collects.
+_csp_directives = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    "style-src-attr": [UNSAFE_INLINE],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+if env.str("CSP_REPORT_URI", default=""):
+    _csp_directives["report-uri"] = env.str("CSP_REPORT_URI")
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+
+# Password guessing (django-axes): AXES_FAILURE_LIMIT failed logins for one username from one
+# client address lock that pair for AXES_COOLOFF_MINUTES (hub and admin login alike); a
+# successful login resets the count. Behind reverse proxies set TRUSTED_PROXY_COUNT so the
+# client's address (X-Forwarded-For) is counted, not the proxy's. Unlock early with
+# `manage.py axes_reset_username <name>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "planning_hub.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "planning_hub.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# the throttling counters (DRF) live in this cache: per process by default; a shared cache
+# (e.g. CACHE_URL=redis://127.0.0.1:6379/1) makes the limits exact across gunicorn workers
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -76,6 +124,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "django_prometheus",
+    "csp",
+    "axes",
     "planning_hub",
     "audit",
     "input_sets",
@@ -87,6 +137,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "planning_hub.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,6 +146,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # after authentication: turns a locked-out login into the lock-out page
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -240,7 +293,7 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django_q": {"level": "WARNING"}},
+    "loggers": {"django_q": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Plans and runs -------------------------------------------------------------------------
@@ -277,6 +330,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "planning_hub.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "planning_hub.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # per API token (or session user) and per anonymous client; "off" disables a rate
+    "DEFAULT_THROTTLE_CLASSES": [
+        "planning_hub.security.TokenRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        scope: None if rate.strip().lower() == "off" else rate.strip()
+        for scope, rate in (
+            ("token", env.str("API_THROTTLE_TOKEN_RATE", default="1200/minute")),
+            ("anon", env.str("API_THROTTLE_ANON_RATE", default="60/minute")),
+        )
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Planning Hub API",

@@ -128,3 +128,22 @@ def plan_series_storage(settings, tmp_path_factory) -> Path:
     }
     verified_bytes.clear()
     return location
+
+
+@pytest.fixture(autouse=True)
+def job_threads_off(settings):
+    """No heartbeat/monitor threads (SQLite test databases are not shared between threads);
+    tests of those threads turn them on."""
+    settings.JOBS_HEARTBEAT_SECONDS = 0
+    settings.JOBS_SWEEP_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """API throttling counts requests in the cache: each test starts from zero (token ids are
+    reused after a rollback)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,7 +1,7 @@
 """The REST API under /api/ (namespace ``api``), its OpenAPI schema and docs page."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from input_sets.api.views import ConfigVersionViewSet, InputSetViewSet
@@ -30,6 +30,7 @@ urlpatterns = [
         name="runbook-input-set-export",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # the split view serves its start-up script as a file: no inline script (CSP)
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
 ]

@@ -2,7 +2,9 @@
 
 log in → upload a bad file and see the errors → upload a good set → open its diff and wait for
 the job → a reviewer approves in admin → a planner creates a plan → the job page shows progress
-→ the plan page shows KPIs and the chart; once in English, once in Japanese.
+→ the plan page shows KPIs and the chart → the browsable API and the API docs; once in English,
+once in Japanese. No page may break the Content-Security-Policy: every violation (the
+``securitypolicyviolation`` event, and Chromium's console report) fails the test.
 
 Jobs run on a background thread of the live server (as a django-q2 worker would, a moment
 later), so the pages really poll. Screenshots go to ``$SCREENSHOT_DIR`` (``docs/screenshots``
@@ -99,6 +101,25 @@ def login(page, base, username, path="/accounts/login/"):
         page.click("form [type=submit]")
 
 
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) =>
+  window.reportCspViolation(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`)
+);
+"""
+
+
+def watch_csp(page) -> list[str]:
+    """Collect Content-Security-Policy violations of every page ``page`` opens."""
+    violations: list[str] = []
+    page.expose_function("reportCspViolation", lambda text: violations.append(text))
+    page.add_init_script(CSP_LISTENER)
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return violations
+
+
 def switch_to_japanese(page):
     """The language select submits its form on change; wait for that navigation to finish."""
     with page.expect_navigation():
@@ -116,6 +137,7 @@ def test_planner_and_reviewer_flow(live_server, world, browser, shots, language)
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale=language)
     snap = lambda name: page.screenshot(path=str(shots / f"{language}_{name}.png"), full_page=True)  # noqa: E731
     label = f"browser_{language}"
+    csp_violations = watch_csp(page)
 
     login(page, base, "planner")
     if language == "ja":
@@ -185,4 +207,13 @@ def test_planner_and_reviewer_flow(live_server, world, browser, shots, language)
     snap("plan")
     page.goto(f"{base}/ui/runs")
     snap("runs")
+
+    # the browsable API and the API docs (Swagger UI) run under the same policy
+    response = page.goto(f"{base}/api/input-sets/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.locator(".response-info").wait_for()
+    page.goto(f"{base}/api/docs/")
+    page.locator(".swagger-ui .info").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)  # late violations (images, fonts) are reported asynchronously
+    assert csp_violations == []
     page.close()
