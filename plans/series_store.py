@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -67,8 +68,12 @@ def parquet_bytes(table: pd.DataFrame) -> bytes:
     """``table`` as zstd Parquet with row groups of ``PLAN_SERIES_ROW_GROUP_ROWS`` rows.
 
     No pandas or timestamp metadata is written, so equal tables give byte-identical files
-    (the reproducibility check of issue 9)."""
-    arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
+    (the reproducibility check of issue 9). Key columns, categorical inside the pipeline,
+    are stored as plain ``string`` columns (Parquet dictionary-encodes them itself), so the
+    file schema does not depend on how the frame held its keys."""
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    arrow = arrow.cast(pa.schema([_plain_field(f) for f in arrow.schema]))
+    arrow = arrow.replace_schema_metadata(None)
     buffer = io.BytesIO()
     pq.write_table(
         arrow,
@@ -80,6 +85,34 @@ def parquet_bytes(table: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def _plain_field(field: pa.Field) -> pa.Field:
+    kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+    if pa.types.is_large_string(kind) or pa.types.is_string(kind):
+        return field.with_type(pa.string())
+    return field.with_type(kind)
+
+
+def _key_codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of a key column; equal keys have equal codes (categorical: its own)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy()
+    return pd.factorize(values)[0]
+
+
+def _key_range(values: pd.Series) -> tuple[str, str]:
+    """``(min, max)`` of a non-empty key column as strings; a categorical with sorted
+    categories answers from its codes without converting every row."""
+    if (
+        isinstance(values.dtype, pd.CategoricalDtype)
+        and values.cat.categories.is_monotonic_increasing
+    ):
+        codes = values.cat.codes.to_numpy()
+        cats = values.cat.categories
+        return str(cats[codes.min()]), str(cats[codes.max()])
+    text = values.astype(str)
+    return text.min(), text.max()
+
+
 def _segment_slices(table: pd.DataFrame, item: str | None, max_rows: int) -> Iterator[slice]:
     """Row ranges of at most ``max_rows`` rows that never split one item's rows (an item with
     more rows than that gets a segment of its own)."""
@@ -87,7 +120,7 @@ def _segment_slices(table: pd.DataFrame, item: str | None, max_rows: int) -> Ite
     if n <= max_rows or item is None:
         yield slice(0, n)
         return
-    items = table[item].to_numpy(dtype=object)
+    items = _key_codes(table[item])
     start = 0
     while start < n:
         end = min(start + max_rows, n)
@@ -134,7 +167,7 @@ class SegmentWriter:
             digest = hashlib.sha256(data).hexdigest()
             name = self.storage.save(f"{self.prefix}/{level}-{seq:04d}{SUFFIX}", ContentFile(data))
             self.written.append(name)
-            buckets = chunk[schema.bucket].astype(str)
+            bucket_min, bucket_max = _key_range(chunk[schema.bucket])
             self.segments.append(
                 PlanSeriesSegment(
                     plan=self.plan,
@@ -146,8 +179,8 @@ class SegmentWriter:
                     sha256=digest,
                     item_min=str(chunk[schema.item].iloc[0]) if schema.item else "",
                     item_max=str(chunk[schema.item].iloc[-1]) if schema.item else "",
-                    bucket_min=buckets.min(),
-                    bucket_max=buckets.max(),
+                    bucket_min=bucket_min,
+                    bucket_max=bucket_max,
                 )
             )
             digests.append(digest)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .calendar import PlanCalendar
 from .common import make_warning
+from .keys import as_key
 from .rounding import distribute_int_grouped, rq_array
 
 DET_COLUMNS = ["family", "period", "sku", "week", "demand", "supply", "supply_plan", "backlog"]
@@ -136,7 +137,6 @@ def allocate(
     )
     wt_row = pd.Series(p_of_fs).map(period_first).fillna(0).to_numpy(dtype=np.int64)
     wt_row = np.repeat(wt_row, counts) + within
-    weeks = wt["week"].to_numpy()[wt_row]
     ratio = wt["ratio"].to_numpy(dtype=float)[wt_row]
     if round_mode == "int":
         d_w = distribute_int_grouped(d_sku[k_idx] * ratio, k_idx, d_sku)
@@ -146,20 +146,27 @@ def allocate(
         d_w = _split_last(d_sku, k_idx, ratio, counts, round_mode)
         s_w = _split_last(s_sku, k_idx, ratio, counts, round_mode)
         b_w = _split_last(b_sku, k_idx, ratio, counts, round_mode)
+    # keys as sorted categoricals (see .keys): codes of the small frames, taken per row
+    fam_key, sku_key, per_key = as_key(fs["family"]), as_key(fs["sku"]), as_key(p_of_fs)
+    week_key = as_key(wt["week"])
     det = pd.DataFrame(
         {
-            "family": fs["family"].to_numpy()[k_idx],
-            "period": p_of_fs[k_idx],
-            "sku": fs["sku"].to_numpy()[k_idx],
-            "week": weeks,
+            "family": _take(fam_key, k_idx),
+            "period": _take(per_key, k_idx),
+            "sku": _take(sku_key, k_idx),
+            "week": _take(week_key, wt_row),
             "demand": d_w,
             "supply": s_w,
             "supply_plan": s_w.copy(),
             "backlog": b_w,
-        }
+        },
+        copy=False,  # fresh arrays: no consolidated copy
     )
-    det = det.astype({"family": "str", "period": "str", "sku": "str", "week": "str"})
     return AllocateResult(det, warnings, [str(p) for p in pseudo])
+
+
+def _take(key: pd.Categorical, rows: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(key.codes[rows], dtype=key.dtype)
 
 
 def _split_last(

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .calendar import PlanCalendar
 from .common import make_warning
+from .keys import distinct, key_positions, sorted_key
 from .rounding import round6
 
 MRP_COLUMNS = [
@@ -226,7 +227,7 @@ def mrp(
     """
     warnings: list[dict] = []
     if horizon is None:
-        horizon = calendar.order_weeks(det["week"].tolist()) if len(det) else []
+        horizon = calendar.order_weeks(distinct(det["week"])) if len(det) else []
     kept, issues = map_inbound(inbound, calendar, horizon)
     warnings.extend(inbound_warnings(issues))
     n_w = len(horizon)
@@ -238,7 +239,7 @@ def mrp(
     children: dict[str, list[str]] = {}
     for par, ch in zip(links["parent_item"].tolist(), links["child_item"].tolist(), strict=True):
         children.setdefault(par, []).append(ch)
-    det_items = list(pd.unique(det["sku"]))
+    det_items = distinct(det["sku"])
     planned = set(det_items)
     stack = [it for it in det_items if it in children]
     while stack:
@@ -277,14 +278,10 @@ def mrp(
     # ---- matrices item × week
     gross = np.zeros((n_i, n_w))
     if len(det):
-        ri = pos.reindex(det["sku"]).to_numpy()
-        ci = wpos.reindex(det["week"]).to_numpy()
-        ok = ~(np.isnan(ri) | np.isnan(ci))
-        np.add.at(
-            gross,
-            (ri[ok].astype(np.int64), ci[ok].astype(np.int64)),
-            det["demand"].to_numpy(dtype=float)[ok],
-        )
+        ri = key_positions(det["sku"], pos.index)
+        ci = key_positions(det["week"], wpos.index)
+        ok = (ri >= 0) & (ci >= 0)
+        np.add.at(gross, (ri[ok], ci[ok]), det["demand"].to_numpy(dtype=float)[ok])
     sched = np.zeros((n_i, n_w))
     if len(kept):
         np.add.at(
@@ -331,8 +328,8 @@ def mrp(
             np.add.at(gross, l_chi[sel], rel[l_par[sel]] * l_qty[sel][:, None])
     table = pd.DataFrame(
         {
-            "item": np.repeat(np.asarray(item_list, dtype=object), n_w),
-            "week": np.tile(np.asarray(horizon, dtype=object), n_i),
+            "item": sorted_key(np.repeat(np.arange(n_i), n_w), item_list),
+            "week": sorted_key(np.tile(np.arange(n_w), n_i), horizon),
             "gross_req": round6(gross.ravel()),
             "scheduled_receipts": round6(sched.ravel()),
             "on_hand_start": round6(start.ravel()),
@@ -343,8 +340,9 @@ def mrp(
             "lot": np.repeat(lot, n_w),
             "moq": np.repeat(moq, n_w),
             "on_hand_end": round6(end.ravel()),
-        }
-    ).astype({"item": "str", "week": "str"})
+        },
+        copy=False,  # the columns are fresh arrays: no consolidated copy
+    )
     return MrpResult(table, issues, warnings, dict(zip(item_list, llc.tolist(), strict=True)))
 
 

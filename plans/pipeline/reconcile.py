@@ -13,6 +13,7 @@ import pandas as pd
 from .aggregate import capacity_by_period
 from .calendar import PlanCalendar
 from .common import make_warning
+from .keys import distinct, key_positions
 from .mrp import MRP_COLUMNS
 from .rounding import round6, rq_array
 
@@ -195,14 +196,13 @@ def reconcile(
     """
     warnings: list[dict] = []
     fg = set(fg_items)
-    det_weeks = det["week"].tolist() if det is not None and len(det) else []
-    horizon = calendar.order_weeks([*det_weeks, *mrp_table["week"].tolist()])
+    det_weeks = distinct(det["week"]) if det is not None and len(det) else []
+    horizon = calendar.order_weeks([*det_weeks, *distinct(mrp_table["week"])])
     n_w = len(horizon)
-    wpos = {w: i for i, w in enumerate(horizon)}
     cap = weekly_capacity(capacity, calendar, horizon)
 
     item_codes, item_uniq = pd.factorize(mrp_table["item"])
-    wk = mrp_table["week"].map(wpos).to_numpy(dtype=np.int64)
+    wk = key_positions(mrp_table["week"], pd.Index(horizon, dtype="str"))
     is_fg = mrp_table["item"].isin(fg).to_numpy()
     release = mrp_table["planned_order_release"].to_numpy(dtype=float)
     load = np.bincount(wk[is_fg], weights=release[is_fg], minlength=n_w) if n_w else np.zeros(0)
@@ -212,7 +212,7 @@ def reconcile(
     zones = np.full(n_w, None, dtype=object)
     cut_period = None
     if cutover_date:
-        periods = det["period"].tolist() if det is not None and len(det) else []
+        periods = distinct(det["period"]) if det is not None and len(det) else []
         cut_period = calendar.cutover_period(cutover_date, pd.unique(pd.Series(periods)))
         if cut_period is not None and horizon:
             kind = calendar.period_sort_key(cut_period)[0]
@@ -286,9 +286,10 @@ def reconcile(
         tgt = np.minimum(n_w - 1, wk[is_fg] + np.maximum(0, lt[is_fg]))
         np.add.at(bucket, (item_codes[is_fg], tgt), rel_adj[is_fg])
         rec_adj[is_fg] = rq_array(bucket[item_codes[is_fg], wk[is_fg]], round_mode)
-    plan_final = mrp_table.copy()
-    plan_final["planned_order_release_adj"] = round6(rel_adj)
-    plan_final["planned_order_receipt_adj"] = round6(rec_adj)
+    # shares the MRP columns (copy on write): plan_final costs only its two new columns
+    plan_final = mrp_table.assign(
+        planned_order_release_adj=round6(rel_adj), planned_order_receipt_adj=round6(rec_adj)
+    )
 
     # ---- weekly summary (§8.7)
     fg_adj = np.bincount(wk[is_fg], weights=rel_adj[is_fg], minlength=n_w) if n_w else adj

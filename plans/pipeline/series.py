@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar import PlanCalendar
+from .keys import as_key, key_positions
 from .rounding import distribute_int_grouped, round6
 from .series_tables import SERIES_COLUMNS, build_series_tables, series_rows
 
@@ -53,32 +54,64 @@ def receipts_rewrite(
     max(0, demand − supply)``; AGG rows with DET rows get the DET sums.
     Returns ``(aggregate_rewritten, det_rewritten)`` (pieces).
     """
-    d = det.copy()
+    # shallow: the columns written below replace, never modify, the caller's (copy on write)
+    d = det.copy(deep=False)
     agg = aggregate_df.copy()
     if len(d) == 0:
         return agg, d
-    pf = plan_final
+    # one helper per stage, so that each stage's row-sized temporaries are freed before the
+    # next starts (at 17 M DET rows every float array costs 140 MB)
+    sku_c, w_c, p_c = as_key(d["sku"]), as_key(d["week"]), as_key(d["period"])
+    n_wk = len(w_c.categories)
+    g_flat = sku_c.codes.astype(np.int64) * (n_wk + 1) + w_c.codes
+    r_row, any_receipt = _receipts_per_row(plan_final, sku_c, w_c, g_flat)
+    present = ~np.isnan(r_row)
+    r_filled = np.where(present, r_row, 0.0)
+    del r_row
+    g_codes = _dense_codes(g_flat, (len(sku_c.categories) + 1) * (n_wk + 1))
+    del g_flat
+    dem = d["demand"].to_numpy(dtype=float)
+    supply = r_filled * _row_shares(g_codes, w_c, p_c, dem, calendar)
+    if round_mode == "int":
+        supply = _whole_receipts(supply, g_codes, r_filled)
+    del g_codes, r_filled
+    sku_has = d["sku"].isin(any_receipt).to_numpy()
+    alloc = d["supply"].to_numpy(dtype=float)
+    supply = np.where(present, supply, np.where(sku_has, 0.0, alloc))
+    del present, sku_has
+    d["supply"] = round6(supply)
+    d["supply_plan"] = d["supply"]
+    d["backlog"] = round6(np.maximum(0.0, dem - d["supply"].to_numpy()))
+    return _aggregate_from_det(agg, d), d
+
+
+def _receipts_per_row(pf: pd.DataFrame, sku_c, w_c, g_flat: np.ndarray):
+    """``(R per DET row, NaN where the row's item-week has no plan_final row; the items with
+    any non-zero receipt)``. Receipt = adjusted receipt, or the MRP one where null (Q23)."""
     receipt = pf["planned_order_receipt"].to_numpy(dtype=float)
     if "planned_order_receipt_adj" in pf.columns:
         adj = pd.to_numeric(pf["planned_order_receipt_adj"], errors="coerce").to_numpy(float)
         receipt = np.where(np.isnan(adj), receipt, adj)
-    sku_c, w_c, p_c, n_sku, n_wk, n_per = _codes(d, pf)
+    n_wk = len(w_c.categories)
     pf_sku, pf_w = _item_week_codes(pf, sku_c.categories, w_c.categories)
     # receipts per (item, week) on the DET code grid; NaN where the item-week has no row
-    r_grid = np.full((n_sku + 1) * (n_wk + 1), np.nan)
+    r_grid = np.full((len(sku_c.categories) + 1) * (n_wk + 1), np.nan)
     ok = (pf_sku >= 0) & (pf_w >= 0)
     flat = pf_sku[ok] * (n_wk + 1) + pf_w[ok]
     r_grid[flat] = 0.0
     np.add.at(r_grid, flat, receipt[ok])
-    any_receipt = set(pf["item"].to_numpy()[receipt != 0].tolist())
-    g_flat = sku_c.codes.astype(np.int64) * (n_wk + 1) + w_c.codes
-    r_row = r_grid[g_flat]
-    present = ~np.isnan(r_row)
-    sku_has = d["sku"].isin(any_receipt).to_numpy()
+    any_receipt = set(pf["item"][receipt != 0].unique().tolist())
+    return r_grid[g_flat], any_receipt
 
-    # period weight of each row's (week, period) pair (Q22)
+
+def _row_shares(g_codes, w_c, p_c, dem: np.ndarray, calendar: PlanCalendar) -> np.ndarray:
+    """Share of its (SKU, week) receipt that each DET row gets (Q22): the period weight of
+    the row's (week, period) normalised over the group's periods, times the row's demand
+    share among the families of the same (SKU, week, period)."""
+    n_per = len(p_c.categories)
     wp = w_c.codes.astype(np.int64) * n_per + p_c.codes
     wp_u, wp_inv = np.unique(wp, return_inverse=True)
+    del wp
     wcats = np.asarray(w_c.categories, dtype=object)
     pcats = np.asarray(p_c.categories, dtype=object)
     wp_w = np.array(
@@ -89,42 +122,39 @@ def receipts_rewrite(
         dtype=float,
     )
     row_pw = wp_w[wp_inv]
-    g_codes, _ = pd.factorize(g_flat)
-    gp_codes, _ = pd.factorize(g_flat * n_per + p_c.codes)
+    gp_codes = np.unique(g_codes * len(wp_u) + wp_inv, return_inverse=True)[1]
+    del wp_inv
     n_g = int(g_codes.max()) + 1
     n_gp = int(gp_codes.max()) + 1
     # one weight per distinct (sku, week, period), normalised over the group's periods
     gp_first = np.full(n_gp, -1, dtype=np.int64)
-    gp_first[gp_codes[::-1]] = np.arange(len(d))[::-1]
+    gp_first[gp_codes[::-1]] = np.arange(len(gp_codes))[::-1]
     gp_w = row_pw[gp_first]
+    del row_pw
     gp_g = g_codes[gp_first]
     gp_cnt = np.bincount(gp_g, minlength=n_g).astype(float)
     gp_tot = np.bincount(gp_g, weights=gp_w, minlength=n_g)
     tot_g = gp_tot[gp_g]
     gp_share = np.where(tot_g > 0, gp_w / np.where(tot_g > 0, tot_g, 1.0), 1.0 / gp_cnt[gp_g])
     # split among families of the same (sku, week, period) by demand
-    dem = d["demand"].to_numpy(dtype=float)
-    fam_tot = np.bincount(gp_codes, weights=np.maximum(dem, 0), minlength=n_gp)
-    fam_cnt = np.bincount(gp_codes, minlength=n_gp).astype(float)
-    fam_share = np.where(
-        fam_tot[gp_codes] > 0,
-        np.maximum(dem, 0) / np.where(fam_tot[gp_codes] > 0, fam_tot[gp_codes], 1.0),
-        1.0 / fam_cnt[gp_codes],
-    )
-    share = gp_share[gp_codes] * fam_share
-    r_filled = np.where(present, r_row, 0.0)
-    supply = r_filled * share
-    if round_mode == "int":
-        r_g = np.zeros(n_g)
-        r_g[g_codes] = r_filled
-        integral = np.abs(r_g - np.rint(r_g)) < 1e-9
-        lr = distribute_int_grouped(supply, g_codes, r_g)
-        supply = np.where(integral[g_codes], lr, supply)
-    alloc = d["supply"].to_numpy(dtype=float)
-    supply = np.where(present, supply, np.where(sku_has, 0.0, alloc))
-    d["supply"] = round6(supply)
-    d["supply_plan"] = d["supply"]
-    d["backlog"] = round6(np.maximum(0.0, dem - d["supply"].to_numpy()))
+    pos_dem = np.maximum(dem, 0)
+    fam_tot = np.bincount(gp_codes, weights=pos_dem, minlength=n_gp)[gp_codes]
+    fam_cnt = np.bincount(gp_codes, minlength=n_gp).astype(float)[gp_codes]
+    fam_share = np.where(fam_tot > 0, pos_dem / np.where(fam_tot > 0, fam_tot, 1.0), 1.0 / fam_cnt)
+    return gp_share[gp_codes] * fam_share
+
+
+def _whole_receipts(supply: np.ndarray, g_codes: np.ndarray, r_filled: np.ndarray):
+    """``int`` mode: a whole receipt is split in whole pieces by largest remainder."""
+    r_g = np.zeros(int(g_codes.max()) + 1)
+    r_g[g_codes] = r_filled
+    integral = np.abs(r_g - np.rint(r_g)) < 1e-9
+    lr = distribute_int_grouped(supply, g_codes, r_g)
+    return np.where(integral[g_codes], lr, supply)
+
+
+def _aggregate_from_det(agg: pd.DataFrame, d: pd.DataFrame) -> pd.DataFrame:
+    """AGG rows with DET rows get the DET sums of demand, supply and backlog."""
     sums = d.groupby(["family", "period"], sort=False)[["demand", "supply", "backlog"]].sum()
     idx = pd.MultiIndex.from_arrays([agg["family"], agg["period"]])
     hit = idx.isin(sums.index)
@@ -134,21 +164,19 @@ def receipts_rewrite(
             col = agg[m].to_numpy(dtype=float).copy()
             col[hit] = s[m].to_numpy(dtype=float)
             agg[m] = round6(col)
-    return agg, d
+    return agg
 
 
-def _codes(d: pd.DataFrame, pf: pd.DataFrame):
-    sku_c = pd.Categorical(d["sku"].to_numpy(dtype=object))
-    w_c = pd.Categorical(d["week"].to_numpy(dtype=object))
-    p_c = pd.Categorical(d["period"].to_numpy(dtype=object))
-    return sku_c, w_c, p_c, len(sku_c.categories), len(w_c.categories), len(p_c.categories)
+def _dense_codes(keys: np.ndarray, size: int) -> np.ndarray:
+    """Ids ``0..k-1`` of the distinct ``keys`` (ints in ``0..size-1``), in key order."""
+    seen = np.zeros(size, dtype=bool)
+    seen[keys] = True
+    return (np.cumsum(seen) - 1)[keys]
 
 
 def _item_week_codes(pf: pd.DataFrame, skus, weeks) -> tuple[np.ndarray, np.ndarray]:
     """Codes of plan_final items/weeks on the DET category grids (-1 when absent)."""
-    i = pd.Index(skus).get_indexer(pf["item"].to_numpy(dtype=object))
-    w = pd.Index(weeks).get_indexer(pf["week"].to_numpy(dtype=object))
-    return i.astype(np.int64), w.astype(np.int64)
+    return key_positions(pf["item"], pd.Index(skus)), key_positions(pf["week"], pd.Index(weeks))
 
 
 # ---------------------------------------------------------------------- KPIs

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .common import gc_paused
+from .keys import as_key, key_positions
 from .rounding import round6
 
 SERIES_COLUMNS = [
@@ -224,8 +225,8 @@ def table_aggregate(aggregate_df: pd.DataFrame) -> pd.DataFrame:
     a = aggregate_df
     return pd.DataFrame(
         {
-            "family": a["family"].to_numpy(dtype=object),
-            "period": a["period"].to_numpy(dtype=object),
+            "family": as_key(a["family"]),
+            "period": as_key(a["period"]),
             "demand": a["demand"].to_numpy(dtype=float),
             "supply": a["supply"].to_numpy(dtype=float),
             "backlog": a["backlog"].to_numpy(dtype=float),
@@ -236,66 +237,73 @@ def table_aggregate(aggregate_df: pd.DataFrame) -> pd.DataFrame:
 
 def table_det(det: pd.DataFrame, mrp_table: pd.DataFrame | None) -> pd.DataFrame:
     """Level ``det``: DET rows summed per (SKU, week) over periods and families, with the MRP
-    on-hand (start/end) of the same item-week (0 without MRP rows)."""
+    on-hand (start/end) of the same item-week (0 without MRP rows). Keys stay categorical
+    codes throughout (no per-row strings are built)."""
     if len(det) == 0:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in _DET.columns})
-    wk_all = det["week"].to_numpy(dtype=object)
-    sku_all = det["sku"].to_numpy(dtype=object)
-    w_c = pd.Categorical(wk_all)
-    s_c = pd.Categorical(sku_all)
+    s_c, w_c = as_key(det["sku"]), as_key(det["week"])
+    f_c, p_c = as_key(det["family"]), as_key(det["period"])
     n_w = len(w_c.categories)
     key = s_c.codes.astype(np.int64) * n_w + w_c.codes
     uniq, first_idx, inv = np.unique(key, return_index=True, return_inverse=True)
     n = len(uniq)
-    sku = np.asarray(s_c.categories, dtype=object)[uniq // n_w]
-    wk = np.asarray(w_c.categories, dtype=object)[uniq % n_w]
     sums = {
         m: np.bincount(inv, weights=det[m].to_numpy(dtype=float), minlength=n)
         for m in ("demand", "supply", "backlog")
     }
-    fam_all = det["family"].to_numpy(dtype=object)
-    per_all = det["period"].to_numpy(dtype=object)
     ohs, ohe = _det_on_hand(mrp_table, s_c.categories, w_c.categories, uniq, n)
-    families = np.full(n, None, dtype=object)
-    periods = np.full(n, None, dtype=object)
-    multi = (_n_distinct(fam_all, inv, n) > 1) | (_n_distinct(per_all, inv, n) > 1)
-    if multi.any():
-        rows = np.flatnonzero(multi[inv])
-        fams: dict[int, list] = {}
-        pers: dict[int, list] = {}
-        for g, f, p in zip(
-            inv[rows].tolist(), fam_all[rows].tolist(), per_all[rows].tolist(), strict=True
-        ):
-            fl = fams.setdefault(g, [])
-            if f not in fl:
-                fl.append(f)
-            pl = pers.setdefault(g, [])
-            if p not in pl:
-                pl.append(p)
-        for g, fl in fams.items():
-            if len(fl) > 1:
-                families[g] = fl
-            if len(pers[g]) > 1:
-                periods[g] = pers[g]
+    families, periods = _multi_keys(f_c, p_c, inv, n)
     return pd.DataFrame(
         {
-            "sku": sku,
-            "week": wk,
+            "sku": _from_codes(s_c, uniq // n_w),
+            "week": _from_codes(w_c, uniq % n_w),
             **sums,
             "on_hand_start": ohs,
             "on_hand_end": ohe,
-            "family": fam_all[first_idx],
-            "period": per_all[first_idx],
+            "family": _from_codes(f_c, f_c.codes[first_idx]),
+            "period": _from_codes(p_c, p_c.codes[first_idx]),
             "families": families,
             "periods": periods,
-        }
+        },
+        copy=False,  # fresh arrays: no consolidated copy
     )
 
 
-def _n_distinct(values: np.ndarray, inv: np.ndarray, n: int) -> np.ndarray:
-    """Distinct values per group ``inv`` (groups 0..n-1)."""
-    codes, cats = pd.factorize(values)
-    width = max(1, len(cats))
+def _from_codes(key: pd.Categorical, codes: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, dtype=key.dtype)
+
+
+def _multi_keys(f_c, p_c, inv: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``families`` and ``periods`` per (SKU, week) group: the distinct values in row order
+    where a group spans more than one family resp. period (either), else None."""
+    families = np.full(n, None, dtype=object)
+    periods = np.full(n, None, dtype=object)
+    multi = (_n_distinct(f_c.codes, inv, n) > 1) | (_n_distinct(p_c.codes, inv, n) > 1)
+    if not multi.any():
+        return families, periods
+    rows = np.flatnonzero(multi[inv])
+    fam_names = np.asarray(f_c.categories, dtype=object)[f_c.codes[rows]]
+    per_names = np.asarray(p_c.categories, dtype=object)[p_c.codes[rows]]
+    fams: dict[int, list] = {}
+    pers: dict[int, list] = {}
+    for g, f, p in zip(inv[rows].tolist(), fam_names.tolist(), per_names.tolist(), strict=True):
+        fl = fams.setdefault(g, [])
+        if f not in fl:
+            fl.append(f)
+        pl = pers.setdefault(g, [])
+        if p not in pl:
+            pl.append(p)
+    for g, fl in fams.items():
+        if len(fl) > 1:
+            families[g] = fl
+        if len(pers[g]) > 1:
+            periods[g] = pers[g]
+    return families, periods
+
+
+def _n_distinct(codes: np.ndarray, inv: np.ndarray, n: int) -> np.ndarray:
+    """Distinct codes per group ``inv`` (groups 0..n-1)."""
+    width = max(1, int(codes.max()) + 1 if len(codes) else 1)
     pairs = pd.unique(inv.astype(np.int64) * width + codes)
     return np.bincount(pairs // width, minlength=n)
 
@@ -304,12 +312,12 @@ def _det_on_hand(mrp_table, skus, weeks, uniq, n) -> tuple[np.ndarray, np.ndarra
     if mrp_table is None or not len(mrp_table):
         return np.zeros(n), np.zeros(n)
     n_w = len(weeks)
-    mi = pd.Index(skus).get_indexer(mrp_table["item"].to_numpy(dtype=object))
-    mw = pd.Index(weeks).get_indexer(mrp_table["week"].to_numpy(dtype=object))
+    mi = key_positions(mrp_table["item"], pd.Index(skus))
+    mw = key_positions(mrp_table["week"], pd.Index(weeks))
     ok = (mi >= 0) & (mw >= 0)
     grid_s = np.zeros(len(skus) * n_w)
     grid_e = np.zeros(len(skus) * n_w)
-    flat = mi[ok].astype(np.int64) * n_w + mw[ok]
+    flat = mi[ok] * n_w + mw[ok]
     grid_s[flat] = mrp_table["on_hand_start"].to_numpy(dtype=float)[ok]
     grid_e[flat] = mrp_table["on_hand_end"].to_numpy(dtype=float)[ok]
     return grid_s[uniq], grid_e[uniq]
@@ -317,18 +325,19 @@ def _det_on_hand(mrp_table, skus, weeks, uniq, n) -> tuple[np.ndarray, np.ndarra
 
 def table_mrp(mrp_table: pd.DataFrame, *, final: bool = False) -> pd.DataFrame:
     """Level ``mrp`` (or ``mrp_final`` from ``plan_final`` with ``final``): the MRP record per
-    item × week, dtypes kept (lot sizes stay integers where they are)."""
+    item × week, dtypes kept (lot sizes stay integers where they are); the columns are shared
+    with ``mrp_table`` (copy on write), not copied."""
     cols = list(level_schema("mrp_final" if final else "mrp").columns)
     out = {}
     for c in cols:
         values = mrp_table[c]
         if c in ("item", "week"):
-            out[c] = values.to_numpy(dtype=object)
+            out[c] = as_key(values)
         elif c.endswith("_adj"):
-            out[c] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            out[c] = pd.to_numeric(values, errors="coerce").astype(float)
         else:
-            out[c] = values.to_numpy()
-    return pd.DataFrame(out)
+            out[c] = values
+    return pd.DataFrame(out).reset_index(drop=True)
 
 
 def table_weekly_summary(weekly_summary: pd.DataFrame) -> pd.DataFrame:
