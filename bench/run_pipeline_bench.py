@@ -588,7 +588,7 @@ def child_cleanup(_params) -> dict:
     from django.db import connection
 
     from plans.models import PlanSeries
-    from runs.services import plans_apply_retention
+    from plans.services import plans_apply_retention
 
     started = time.perf_counter()
     deleted = plans_apply_retention(max_plans=0, older_than_days=-1)

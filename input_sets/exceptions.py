@@ -4,24 +4,24 @@ Callers map them: management commands to exit code 1 with the message, the API t
 (``code`` is the stable machine-readable reason), admin and hub pages to messages.
 """
 
+from planning_hub.errors import DomainError
 
-class InputSetError(Exception):
-    """Base class. ``code`` is stable and machine readable; ``str(exc)`` is for people."""
+
+class InputSetError(DomainError):
+    """Base class of input-set errors. ``code`` is stable and machine readable; ``str(exc)``
+    is for people."""
 
     code = "input_set_error"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        if code:
-            self.code = code
 
 
 class InputSetNotFound(InputSetError):
     code = "input_set_not_found"
+    http_status = 404
 
 
 class ConfigVersionNotFound(InputSetError):
     code = "config_version_not_found"
+    http_status = 404
 
 
 class ConfigVersionExists(InputSetError):
@@ -32,12 +32,14 @@ class InvalidTransition(InputSetError):
     """The requested review action is not allowed from the set's current status."""
 
     code = "invalid_transition"
+    http_status = 409
 
 
 class ReviewRefused(InputSetError):
     """The transition is allowed but not for this reviewer (four-eyes rule)."""
 
     code = "review_refused"
+    http_status = 403
 
 
 class ImportRejected(InputSetError):
@@ -56,3 +58,6 @@ class ImportRejected(InputSetError):
             message += f"; first: {where} {first.column or ''} {first.message}".rstrip()
         super().__init__(message)
         self.report = report
+
+    def errors(self) -> list[dict]:
+        return [e.as_dict() for e in self.report.errors]

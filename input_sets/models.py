@@ -7,11 +7,14 @@ changed once the set is ``ready`` or ``archived``.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+
+from planning_hub.jobs.models import JobStatus, read_through
 
 from .choices import (
     ConfigVersionStatus,
@@ -434,52 +437,62 @@ class InputSetReference(models.Model):
         return bool(self.input_set_label) and self.input_set_id is None
 
 
-class DiffStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
+DiffStatus = JobStatus  # a diff's status is its job's
 
 
 class InputSetDiff(models.Model):
-    """A diff of set A ("current") against set B ("other"), computed by a worker and cached.
+    """A diff of set A ("current") against set B ("other"), computed by a job of kind
+    ``diff`` (:mod:`input_sets.jobs`) and cached.
 
     Keyed by both sets *and both content hashes*, so a cached diff can never describe data
-    that has changed; the unique key also means at most one job per pair. Results older than
-    ``INPUT_SET_DIFF_TTL_SECONDS`` are stale and recomputed on the next request.
+    that has changed; the unique key also means at most one job per pair at a time. ``job`` is
+    the newest computation (status, progress, error and times are read from it). Results
+    older than ``INPUT_SET_DIFF_TTL_SECONDS`` are stale and recomputed on the next request.
     """
 
     input_set = models.ForeignKey(PlanningInputSet, on_delete=models.CASCADE, related_name="diffs")
     content_hash = models.CharField(max_length=64)
     against = models.ForeignKey(PlanningInputSet, on_delete=models.CASCADE, related_name="+")
     against_content_hash = models.CharField(max_length=64)
-    status = models.CharField(max_length=16, choices=DiffStatus.choices, default=DiffStatus.QUEUED)
-    task_id = models.CharField(max_length=64, blank=True)
-    progress = models.PositiveSmallIntegerField(default=0)
-    current_step = models.CharField(max_length=64, blank=True)
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     summary = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    requested_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # every computation of this diff (deleted with it)
+    jobs = GenericRelation(
+        "jobs.Job",
+        object_id_field="object_id",
+        content_type_field="object_type",
+        related_query_name="input_set_diff",
+    )
 
     class Meta:
         verbose_name = _("input set diff")
         verbose_name_plural = _("input set diffs")
-        ordering = ["-requested_at"]
+        ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["input_set", "content_hash", "against", "against_content_hash"],
                 name="input_set_diff_pair",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=DiffStatus.values), name="diff_status_valid"
-            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.input_set_id}@{self.content_hash[:8]} vs {self.against_id}@{self.against_content_hash[:8]}"
+
+    status = read_through("job", "status", JobStatus.QUEUED)
+    progress = read_through("job", "progress", 0)
+    current_step = read_through("job", "current_step", "")
+    error = read_through("job", "error", "")
+    task_id = read_through("job", "task_id", "")
+    requested_at = read_through("job", "submitted_at")
+    started_at = read_through("job", "started_at")
+    finished_at = read_through("job", "finished_at")
+    duration_ms = read_through("job", "duration_ms")
+
+    def get_status_display(self) -> str:
+        return self.job.get_status_display() if self.job else str(JobStatus.QUEUED.label)
 
 
 class DiffKind(models.TextChoices):

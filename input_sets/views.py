@@ -14,9 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from plans.models import PlanVersion
-from runs.models import Run
-
 from . import selectors
 from .choices import InputSetSource
 from .exceptions import ImportRejected, InputSetNotFound
@@ -135,10 +132,7 @@ def input_set_detail(request, label):
         "filters": filters,
         "page_obj": page,
         "events": selectors.input_set_events(input_set=input_set, limit=100),
-        "plans": PlanVersion.objects.filter(input_set=input_set).order_by("-created_at")[:20],
-        "runs": Run.objects.filter(input_set=input_set)
-        .select_related("plan_version")
-        .order_by("-created_at")[:20],
+        **_plans_and_runs(input_set),
         "can_review": request.user.has_perm("input_sets.review_planninginputset"),
     }
     return render(request, "input_sets/detail.html", context)
@@ -155,6 +149,22 @@ def input_set_export(request, label):
         f'attachment; filename="planning_input_set_{input_set.label}.zip"'
     )
     return response
+
+
+def _plans_and_runs(input_set) -> dict:
+    """The 20 newest plans of the set and their runs (newest first), through the reverse
+    relations, so input sets need not import the apps built on them."""
+    plans = list(
+        input_set.planversions.order_by("-created_at", "-id").prefetch_related("runs__plan_job")[
+            :20
+        ]
+    )
+    runs = sorted(
+        (run for plan in plans for run in plan.runs.all()),
+        key=lambda run: (run.created_at, run.pk),
+        reverse=True,
+    )
+    return {"plans": plans, "runs": runs[:20]}
 
 
 def _diff_target(request, input_set):
@@ -229,7 +239,7 @@ def input_set_diff_status(request, label):
             against=against,
             against_content_hash=against.content_hash,
         )
-        .only("status", "progress", "current_step")
+        .select_related("job")
         .first()
     )
     if diff is None:

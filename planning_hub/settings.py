@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "planning_hub",
+    "planning_hub.jobs",
     "audit",
     "input_sets",
     "plans",
@@ -253,6 +254,15 @@ if env.str("REDIS_URL", default=""):
     Q_CLUSTER["redis"] = env.str("REDIS_URL")
 
 # --- Planning Hub ---------------------------------------------------------------------------
+# --- Jobs (planning_hub.jobs) ---------------------------------------------------------------
+# A running job's worker moves its heartbeat this often; a running job whose heartbeat is older
+# than JOBS_STALE_AFTER_SECONDS is marked failed by the sweep every cluster worker runs every
+# JOBS_SWEEP_SECONDS (so a dead worker's job fails within stale + sweep seconds). 0 disables a
+# thread (the test suite does).
+JOBS_HEARTBEAT_SECONDS = env.int("JOBS_HEARTBEAT_SECONDS", default=10)
+JOBS_STALE_AFTER_SECONDS = env.int("JOBS_STALE_AFTER_SECONDS", default=60)
+JOBS_SWEEP_SECONDS = env.int("JOBS_SWEEP_SECONDS", default=15)
+
 # Refuse approval by the user who uploaded the set (four-eyes principle).
 INPUT_SETS_FOUR_EYES = env.bool("INPUT_SETS_FOUR_EYES", default=False)
 # Cached diffs older than this are stale and recomputed on the next request.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("input_sets.urls")),
     path("", include("runs.urls")),
     path("ui/", include("plans.urls")),
+    path("ui/", include("planning_hub.jobs.urls")),
     path("metrics", views.metrics, name="prometheus-django-metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -46,7 +46,8 @@ def home(request):
     """Counts, what needs review, recent activity, running jobs."""
     from audit.models import InputSetEvent
     from input_sets.models import PlanningInputSet
-    from plans.models import JobStatus, PlanJob, PlanVersion
+    from planning_hub.jobs.selectors import jobs_active_count
+    from plans.models import PlanVersion
     from runs.models import Run
 
     by_status = dict(PlanningInputSet.objects.values_list("status").annotate(n=Count("id")))
@@ -54,9 +55,7 @@ def home(request):
         "set_counts": by_status,
         "plan_count": PlanVersion.objects.count(),
         "run_count": Run.objects.count(),
-        "active_jobs": PlanJob.objects.filter(
-            status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-        ).count(),
+        "active_jobs": jobs_active_count(),
         "to_review": PlanningInputSet.objects.filter(status="draft")
         .select_related("config_version", "created_by")
         .order_by("-updated_at")[:10],

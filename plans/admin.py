@@ -1,20 +1,14 @@
-"""Read-mostly admin for plans and jobs, linked to runs and input sets."""
+"""Read-mostly admin for plans (with their jobs), linked to runs and input sets."""
 
 from django.contrib import admin
-from django.urls import reverse
+from django.contrib.contenttypes.admin import GenericTabularInline
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import PlanArtifact, PlanJob, PlanKPI, PlanVersion
+from planning_hub.admin_links import admin_link
+from planning_hub.jobs.models import Job
 
-
-def admin_link(obj, label=None):
-    """An admin change-page link for ``obj`` (empty when ``obj`` is None)."""
-    if obj is None:
-        return "-"
-    opts = obj._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-    return format_html('<a href="{}">{}</a>', url, label or str(obj))
+from .models import PlanArtifact, PlanKPI, PlanVersion
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,8 +30,9 @@ class KPIInline(admin.TabularInline):
         return super().get_queryset(request).filter(bucket_type="total")
 
 
-class JobInline(admin.TabularInline):
-    model = PlanJob
+class JobInline(GenericTabularInline):
+    model = Job
+    ct_field, ct_fk_field = "object_type", "object_id"
     fields = ("job_link", "status", "progress", "current_step", "submitted_at", "duration_ms")
     readonly_fields = fields
     extra = max_num = 0
@@ -92,49 +87,6 @@ class PlanVersionAdmin(ReadOnlyAdmin):
             "{}",
             format_html(", ".join(str(admin_link(r)) for r in obj.runs.all()[:20])) or "-",
         )
-
-
-@admin.register(PlanJob)
-class PlanJobAdmin(ReadOnlyAdmin):
-    list_display = (
-        "id",
-        "plan_link",
-        "status",
-        "progress",
-        "current_step",
-        "trigger",
-        "submitted_at",
-        "duration_ms",
-    )
-    list_filter = ("status", "trigger")
-    search_fields = ("plan__version_id", "task_id")
-    list_select_related = ("plan",)
-    readonly_fields = (
-        "plan_link",
-        "run_link",
-        "task_id",
-        "status",
-        "progress",
-        "current_step",
-        "trigger",
-        "worker",
-        "submitted_at",
-        "started_at",
-        "heartbeat_at",
-        "finished_at",
-        "duration_ms",
-        "error",
-        "created_by",
-    )
-    fields = readonly_fields
-
-    @admin.display(description=_("plan"))
-    def plan_link(self, obj):
-        return admin_link(obj.plan)
-
-    @admin.display(description=_("run"))
-    def run_link(self, obj):
-        return admin_link(getattr(obj, "run", None))
 
 
 @admin.register(PlanArtifact)

@@ -11,6 +11,7 @@ class PlansConfig(AppConfig):
         from django.db.models.signals import post_delete
         from django_q.signals import post_spawn
 
+        from . import jobs  # noqa: F401 — registers the "plan" job kind
         from .models import PlanSeriesSegment
         from .series_store import delete_segment_file_on_commit
         from .tasks import recover_stale_jobs
@@ -21,5 +22,5 @@ class PlansConfig(AppConfig):
             sender=PlanSeriesSegment,
             dispatch_uid="plans_delete_segment_file",
         )
-        # When a cluster (re)starts its workers, jobs left "running" by dead workers fail.
+        # When a cluster (re)starts its workers: stale jobs fail, orphan segment files go.
         post_spawn.connect(recover_stale_jobs, dispatch_uid="plans_recover_stale_jobs")

@@ -24,7 +24,9 @@ import pandas as pd
 from django.db import transaction
 from django.db.models import Count
 
-from .models import PlanJob, PlanSeries, PlanSeriesSegment, PlanVersion, SeriesLevel
+from planning_hub.jobs.models import Job
+
+from .models import PlanSeries, PlanSeriesSegment, PlanVersion, SeriesLevel
 from .pipeline.series_tables import LEVELS, SERIES_COLUMNS, sort_table
 from .series_store import segment_writer
 
@@ -167,7 +169,7 @@ def _levels_of(plan_id: int) -> dict[str, int]:
 
 
 def _latest_job_id(plan_id: int) -> int:
-    job = PlanJob.objects.filter(plan_id=plan_id).order_by("-submitted_at", "-id").first()
+    job = Job.objects.filter(kind="plan", plan__pk=plan_id).order_by("-submitted_at", "-id").first()
     return job.pk if job else 0
 
 

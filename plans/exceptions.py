@@ -1,9 +1,10 @@
 """Domain errors of plan creation and execution (mapped to exit codes / HTTP statuses)."""
 
-from input_sets.exceptions import InputSetError
+from planning_hub.errors import DomainError
+from planning_hub.jobs.exceptions import JobStateError  # noqa: F401 — plans raise it too
 
 
-class PlanError(InputSetError):
+class PlanError(DomainError):
     code = "plan_error"
 
 
@@ -19,9 +20,4 @@ class InvalidPlanParams(PlanError):
 
 class PlanNotFound(PlanError):
     code = "plan_not_found"
-
-
-class JobStateError(PlanError):
-    """Retry/cancel asked of a job in the wrong status."""
-
-    code = "job_state"
+    http_status = 404

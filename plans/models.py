@@ -3,19 +3,27 @@
 A :class:`PlanVersion` records exactly which input set produced it (FK plus label and content
 hash snapshots). The pipeline's results are stored per version as :class:`PlanSeries` (one row
 per level × bucket × item, spec ``planning_pipeline.md`` §12.2), :class:`PlanKPI` (§12.3/§12.5)
-and :class:`PlanArtifact` (JSON documents, including the input snapshot). :class:`PlanJob`
-tracks the background execution (django-q2 has no running-state API, so we own it).
+and :class:`PlanArtifact` (JSON documents, including the input snapshot). Each execution is a
+:class:`planning_hub.jobs.models.Job` of kind ``plan`` (``PlanVersion.jobs``) with its
+:class:`runs.models.Run`.
 """
 
 import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from input_sets.models import InputSetReference
+from planning_hub.jobs.models import (  # noqa: F401 — re-exported for plans' callers
+    FINISHED_JOB_STATUSES,
+    Job,
+    JobStatus,
+    Trigger,
+)
 
 
 def new_version_id() -> str:
@@ -32,23 +40,6 @@ class PlanState(models.TextChoices):
 
 
 PLAN_STEPS = [s.value for s in PlanState]
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
-    CANCELED = "canceled", _("Canceled")
-
-
-FINISHED_JOB_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED)
-
-
-class Trigger(models.TextChoices):
-    UI = "ui", _("Hub page")
-    API = "api", _("API")
-    CLI = "cli", _("Command line")
 
 
 class SeriesLevel(models.TextChoices):
@@ -91,6 +82,13 @@ class PlanVersion(InputSetReference):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # the plan's runs as jobs of kind "plan" (deleted with the plan); Job.objects.filter(plan=…)
+    jobs = GenericRelation(
+        "jobs.Job",
+        object_id_field="object_id",
+        content_type_field="object_type",
+        related_query_name="plan",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -270,53 +268,44 @@ class PlanKPI(models.Model):
         return f"{self.metric}[{self.bucket_key}]={self.value}"
 
 
-class PlanJob(models.Model):
-    """One execution of the planning pipeline for a plan, run by a django-q2 worker (or inline).
+class PlanJobManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind="plan")
 
-    ``status`` queued → running → succeeded | failed; queued → canceled. ``progress`` is a
-    percentage and ``current_step`` the pipeline step being computed; ``heartbeat_at`` moves
-    with progress so a job whose worker died can be told from a slow one.
-    """
 
-    plan = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="jobs")
-    task_id = models.CharField(_("django-q2 task id"), max_length=64, blank=True)
-    # what the job was asked to plan, kept on the job itself (as on the plan and the run)
-    input_set_label = models.CharField(_("input set label"), max_length=100, blank=True)
-    input_set_content_hash = models.CharField(
-        _("input set content hash"), max_length=64, blank=True
-    )
-    status = models.CharField(
-        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
-    )
-    progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
-    current_step = models.CharField(_("current step"), max_length=64, blank=True)
-    trigger = models.CharField(_("trigger"), max_length=8, choices=Trigger.choices)
-    worker = models.CharField(_("worker"), max_length=128, blank=True)
-    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+class PlanJob(Job):
+    """The ``plan`` kind of :class:`~planning_hub.jobs.models.Job` (a proxy: the row lives in
+    the one job table), with the plan it executes: ``plan`` / ``plan_id`` and the input set
+    label and content hash the plan recorded. ``PlanJob(plan=…)`` makes a queued plan job
+    (without its run: use :func:`plans.services.plan_create_and_execute`)."""
+
+    objects = PlanJobManager()
 
     class Meta:
-        ordering = ["-submitted_at", "-id"]
+        proxy = True
         verbose_name = _("plan job")
         verbose_name_plural = _("plan jobs")
-        indexes = [models.Index(fields=["status", "-submitted_at"], name="planjob_status_idx")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=JobStatus.values), name="plan_job_status_valid"
-            ),
-            models.CheckConstraint(condition=Q(progress__lte=100), name="plan_job_progress_range"),
-        ]
-
-    def __str__(self) -> str:
-        return f"job {self.pk} ({self.status})"
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in FINISHED_JOB_STATUSES
+    def plan(self) -> PlanVersion:
+        return self.object
+
+    @plan.setter
+    def plan(self, plan: PlanVersion) -> None:
+        self.object = plan
+
+    def save(self, *args, **kwargs):
+        self.kind = "plan"
+        super().save(*args, **kwargs)
+
+    @property
+    def plan_id(self) -> int | None:
+        return self.object_id
+
+    @property
+    def input_set_label(self) -> str:
+        return self.plan.input_set_label
+
+    @property
+    def input_set_content_hash(self) -> str:
+        return self.plan.input_set_content_hash

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from runs.models import Run
 
@@ -19,6 +20,34 @@ def plan_kpi_totals(*, plan_id: int) -> dict[str, float]:
     return dict(
         PlanKPI.objects.filter(plan_id=plan_id, bucket_type="total").values_list("metric", "value")
     )
+
+
+def _kpi(metric: str) -> Subquery:
+    return Subquery(
+        PlanKPI.objects.filter(plan=OuterRef("pk"), metric=metric, bucket_type="total").values(
+            "value"
+        )[:1]
+    )
+
+
+def _last_job(field: str) -> Subquery:
+    return Subquery(
+        PlanJob.objects.filter(object_id=OuterRef("pk"))
+        .order_by("-submitted_at", "-id")
+        .values(field)[:1]
+    )
+
+
+def plans_with_summary() -> QuerySet[PlanVersion]:
+    """Plans newest first, each annotated with ``fill_rate`` and ``backlog_total`` (total
+    KPIs, pieces / ratio, null before a run) and ``last_job_id`` / ``last_job_status`` (its
+    newest job), in one query per page (hub list and API)."""
+    return PlanVersion.objects.annotate(
+        fill_rate=_kpi("fill_rate"),
+        backlog_total=_kpi("backlog_total"),
+        last_job_id=_last_job("id"),
+        last_job_status=_last_job("status"),
+    ).order_by("-created_at", "-id")
 
 
 def plan_summary(*, job: PlanJob) -> dict:

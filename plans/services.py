@@ -2,20 +2,20 @@
 the django-q2 task.
 
 ``plan_create_and_execute`` checks the input set (ready, of that config version — no silent
-fallback to other data), creates the plan, its job and its run in one transaction, then runs
-the pipeline inline (``sync``) or enqueues ``plans.tasks.execute_plan_job``. ``plan_execute``
-runs the pure-pandas pipeline and stores every series level, the KPIs and the artifacts in one
-transaction: a failed run leaves no half-written plan.
+fallback to other data), creates the plan, its job (kind ``plan``, :mod:`plans.jobs`) and its
+run in one transaction, then runs the job inline (``sync``) or enqueues it on commit.
+``plan_job_run`` (the job's body) runs the pure-pandas pipeline and stores every series level,
+the KPIs and the artifacts in one transaction together with the job's success: a failed or
+lost run leaves no half-written plan.
 """
 
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from input_sets.choices import InputSetStatus
@@ -26,9 +26,19 @@ from input_sets.io.readers import parse_bundle
 from input_sets.models import CanonicalConfigVersion, PlanningInputSet
 from input_sets.sections import SECTIONS_BY_NAME
 from planning_hub import metrics
+from planning_hub.jobs.models import Job
+from planning_hub.jobs.services import (
+    job_cancel,
+    job_create,
+    job_execute,
+    job_retry,
+    job_succeed,
+    jobs_sweep_stale,
+)
 from plans.pipeline.dag import run as run_pipeline
 from plans.pipeline.params import PlanParams
 from runs.models import Run
+from runs.services import run_create
 
 from .exceptions import InvalidPlanParams, JobStateError, PlanInputRejected
 from .inputs import (
@@ -40,7 +50,6 @@ from .inputs import (
 )
 from .models import (
     PLAN_STEPS,
-    JobStatus,
     PlanArtifact,
     PlanJob,
     PlanKPI,
@@ -76,7 +85,8 @@ def plan_create_and_execute(
     an explicit ``legacy_input_dir`` of CSV files and is logged as ``legacy_mode_detected`` and
     counted in ``run_without_input_set_total{entrypoint}``.
 
-    Returns the :class:`PlanJob` (finished when ``sync``; queued otherwise). Raises
+    Returns the plan's job as a :class:`~plans.models.PlanJob` (finished when ``sync``; queued
+    otherwise). Raises
     :class:`ConfigVersionNotFound`, :class:`InputSetNotFound`, :class:`PlanInputRejected`
     (draft/archived set, set of another config version, no label without legacy mode) or
     :class:`InvalidPlanParams`. With ``sync`` a pipeline failure is recorded on the job
@@ -102,37 +112,18 @@ def plan_create_and_execute(
             created_by=user,
             note=note,
         )
-        job = PlanJob.objects.create(
-            plan=plan,
-            trigger=trigger,
-            created_by=user,
-            input_set_label=plan.input_set_label,
-            input_set_content_hash=plan.input_set_content_hash,
-        )
-        Run.objects.create(
-            plan_version=plan,
-            plan_job=job,
-            config_version_id=config_version_id,
-            input_set=input_set,
-            input_set_label=plan.input_set_label,
-            input_set_content_hash=plan.input_set_content_hash,
-            parameters=plan.parameters,
-            trigger=trigger,
-            created_by=user,
-        )
+        job = job_create(kind="plan", obj=plan, trigger=trigger, user=user, enqueue=not sync)
+        run_create(plan=plan, job=job)
         if legacy_frames is not None:
             PlanArtifact.objects.create(
                 plan=plan,
                 name=INPUTS_ARTIFACT,
                 payload=inputs_snapshot(legacy_frames, calendar, defaults),
             )
-        if not sync:
-            transaction.on_commit(lambda: _enqueue(job))
     metrics.plans_created_total.inc()
     if sync:
-        plan_execute(job_id=job.pk)
-        job.refresh_from_db()
-    return job
+        job_execute(job_id=job.pk)
+    return PlanJob.objects.get(pk=job.pk)
 
 
 def _resolve_inputs(config_version_id, label, legacy_input_dir, trigger):
@@ -180,90 +171,70 @@ def _resolve_inputs(config_version_id, label, legacy_input_dir, trigger):
     return None, frames, parsed.calendar, parsed.params or {}
 
 
-def _enqueue(job: PlanJob) -> None:
-    from django_q.tasks import async_task
-
-    task_id = async_task(
-        "plans.tasks.execute_plan_job",
-        job.pk,
-        task_name=f"plan-{job.plan.version_id}",
-        timeout=settings.Q_CLUSTER["timeout"],
-    )
-    PlanJob.objects.filter(pk=job.pk).update(task_id=task_id or "")
-    metrics.jobs_enqueued_total.labels(type="plan").inc()
-
-
-class _JobProgress:
-    """Writes step and percent to the job row; throttled so a step costs one UPDATE."""
-
-    def __init__(self, job_id: int):
-        self.job_id = job_id
-        self.last: tuple[str, int] | None = None
-
-    def __call__(self, step: str, percent: int) -> None:
-        percent = max(0, min(99, int(percent)))
-        if self.last and self.last[0] == step and percent - self.last[1] < 5:
-            return
-        self.last = (step, percent)
-        PlanJob.objects.filter(pk=self.job_id).update(
-            current_step=step, progress=percent, heartbeat_at=timezone.now()
-        )
-
-
 def plan_execute(*, job_id: int, progress: Callable[[str, int], None] | None = None) -> PlanJob:
-    """Run the pipeline for a queued job and persist the results.
+    """Run the queued plan job ``job_id`` now, in this process (see :func:`plan_job_run`);
+    ``progress(step, percent)`` is called with every report. Returns the job, finished (a job
+    that was not queued is returned untouched)."""
+    job_execute(job_id=job_id, progress=progress)
+    return PlanJob.objects.get(pk=job_id)
 
-    Claims the job atomically (queued → running); a job that is no longer queued (canceled,
-    or taken by another worker) is left alone. On success: series of every level, KPIs and
-    artifacts in one transaction, plan ``executed``, job and run ``succeeded`` with the KPI
-    summary, then retention. On failure: job and run ``failed`` with the error text; nothing
-    of the plan's results is stored. Never raises for pipeline errors.
+
+def plan_job_retry(*, job_id: int, user=None) -> PlanJob:
+    """Re-run a failed or canceled plan job as a new queued job (and run) of the same plan;
+    :class:`JobStateError` for any other status (see
+    :func:`planning_hub.jobs.services.job_retry`)."""
+    return PlanJob.objects.get(pk=job_retry(job_id=job_id, user=user).pk)
+
+
+def plan_job_cancel(*, job_id: int) -> PlanJob:
+    """Cancel a queued plan job (a running one cannot be interrupted); :class:`JobStateError`
+    otherwise."""
+    return PlanJob.objects.get(pk=job_cancel(job_id=job_id).pk)
+
+
+def plan_jobs_recover_stale() -> int:
+    """What a cluster worker does when it starts: mark failed the running jobs whose heartbeat
+    is stale (every kind, :func:`~planning_hub.jobs.services.jobs_sweep_stale`), then remove
+    the orphan series segments killed runs left behind. Returns how many jobs failed."""
+    failed = jobs_sweep_stale()
+    remove_orphan_segments()
+    return failed
+
+
+def plan_job_run(*, job: Job, progress: Callable[[str, int], None]) -> dict:
+    """The body of a ``plan`` job (called by the job framework once the job is claimed).
+
+    Runs the pipeline for the job's plan and, in one transaction, stores series of every
+    level, KPIs and artifacts, moves the plan to ``executed`` and marks the job succeeded with
+    ``{"kpis": {metric: value}}``: if the job was meanwhile marked failed (stale heartbeat),
+    that transaction rolls back and nothing of the results is visible. Then retention. Raises
+    for any failure (the framework records it on the job).
     """
-    now = timezone.now()
-    claimed = PlanJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        worker=f"{socket.gethostname()}:{os.getpid()}",
-        current_step="load_inputs",
-    )
-    job = PlanJob.objects.select_related("plan", "plan__input_set").get(pk=job_id)
-    if not claimed:
-        return job
-    Run.objects.filter(plan_job=job).update(status=JobStatus.RUNNING, started_at=now)
-    started = time.monotonic()
-    reporter = _JobProgress(job_id)
-    try:
-        plan = job.plan
-        frames, calendar, snapshot = _plan_inputs(plan)
-        params = PlanParams(**plan.parameters)
+    plan = PlanVersion.objects.select_related("input_set").get(pk=job.object_id)
+    frames, calendar, snapshot = _plan_inputs(plan)
+    params = PlanParams(**plan.parameters)
+    result = run_pipeline(frames_to_inputs(frames, calendar), params, progress=progress)
+    progress("persist", 99)
+    with segment_writer(plan=plan, job_id=job.pk) as writer:
+        hashes = _write_series(writer, result)
+        with transaction.atomic():
+            kpis = _persist(plan, result, snapshot, writer, hashes)
+            job_succeed(job=job, result={"kpis": kpis})
+    metrics.plans_reconciled_total.inc()
+    metrics.runs_total.labels(status=job.status).inc()
+    from runs.services import runs_apply_retention
 
-        def on_progress(step: str, percent: int) -> None:
-            reporter(step, percent)
-            if progress:
-                progress(step, percent)
+    runs_apply_retention()
+    plans_apply_retention()
+    return job.result
 
-        result = run_pipeline(frames_to_inputs(frames, calendar), params, progress=on_progress)
-        reporter("persist", 99)
-        with segment_writer(plan=plan, job_id=job.pk) as writer:
-            hashes = _write_series(writer, result)
-            with transaction.atomic():
-                kpis = _persist(plan, result, snapshot, writer, hashes)
-                _finish(job, JobStatus.SUCCEEDED, started, kpis=kpis)
-        metrics.plans_reconciled_total.inc()
-        metrics.jobs_completed_total.labels(type="plan").inc()
-    except Exception as exc:  # noqa: BLE001 — any failure is recorded on the job, not raised
-        logger.exception("planning_job_failed", extra={"job_id": job_id})
-        _finish(job, JobStatus.FAILED, started, error=f"{type(exc).__name__}: {exc}")
-        metrics.jobs_failed_total.labels(type="plan").inc()
-    finally:
-        metrics.jobs_duration_seconds.labels(type="plan").observe(time.monotonic() - started)
-    if job.status == JobStatus.SUCCEEDED:
-        from runs.services import plans_apply_retention, runs_apply_retention
 
-        runs_apply_retention()
-        plans_apply_retention()
-    return job
+def plan_job_failed(*, job: Job) -> None:
+    """After a ``plan`` job failed (pipeline error, or its worker died): log it, count the run,
+    and remove the segment files a killed run wrote before its transaction could commit."""
+    logger.warning("planning_job_failed", extra={"job_id": job.pk, "error": job.error})
+    metrics.runs_total.labels(status=job.status).inc()
+    remove_orphan_segments()
 
 
 def _plan_inputs(plan: PlanVersion):
@@ -374,106 +345,6 @@ def _store_artifacts(plan: PlanVersion, artifacts: dict[str, dict]) -> None:
             raise
 
 
-def _finish(job: PlanJob, status: str, started: float, *, kpis=None, error: str = "") -> None:
-    now = timezone.now()
-    duration = int((time.monotonic() - started) * 1000)
-    PlanJob.objects.filter(pk=job.pk).update(
-        status=status,
-        finished_at=now,
-        duration_ms=duration,
-        error=error,
-        progress=100 if status == JobStatus.SUCCEEDED else job.progress,
-        current_step="done" if status == JobStatus.SUCCEEDED else "failed",
-        heartbeat_at=now,
-    )
-    run_update = {"status": status, "finished_at": now, "duration_ms": duration}
-    if kpis is not None:
-        run_update["kpis"] = kpis
-    Run.objects.filter(plan_job=job).update(**run_update)
-    metrics.runs_total.labels(status=status).inc()
-    job.status = status
-
-
-def plan_job_retry(*, job_id: int, user=None) -> PlanJob:
-    """Re-run a failed or canceled job as a new job of the same plan (queued)."""
-    with transaction.atomic():
-        old = PlanJob.objects.select_for_update().select_related("plan").get(pk=job_id)
-        if old.status not in (JobStatus.FAILED, JobStatus.CANCELED):
-            raise JobStateError(
-                f"Only failed or canceled jobs can be retried (job is {old.status})."
-            )
-        job = PlanJob.objects.create(
-            plan=old.plan,
-            trigger=old.trigger,
-            created_by=user,
-            input_set_label=old.plan.input_set_label,
-            input_set_content_hash=old.plan.input_set_content_hash,
-        )
-        run = Run.objects.filter(plan_job=old).first()
-        Run.objects.create(
-            plan_version=old.plan,
-            plan_job=job,
-            config_version_id=old.plan.config_version_id,
-            input_set_id=old.plan.input_set_id,
-            input_set_label=old.plan.input_set_label,
-            input_set_content_hash=old.plan.input_set_content_hash,
-            parameters=old.plan.parameters,
-            trigger=run.trigger if run else old.trigger,
-            created_by=user,
-        )
-        transaction.on_commit(lambda: _enqueue(job))
-    return job
-
-
-def plan_job_cancel(*, job_id: int) -> PlanJob:
-    """Cancel a queued job (a running one cannot be interrupted)."""
-    updated = PlanJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.CANCELED, finished_at=timezone.now(), current_step="canceled"
-    )
-    job = PlanJob.objects.get(pk=job_id)
-    if not updated:
-        raise JobStateError(f"Only queued jobs can be canceled (job is {job.status}).")
-    Run.objects.filter(plan_job=job).update(status=JobStatus.CANCELED, finished_at=job.finished_at)
-    return job
-
-
-def plan_jobs_recover_stale() -> int:
-    """Mark ``running`` jobs whose worker died as failed; returns how many.
-
-    A job is stale when its worker process on this host no longer exists, or when its
-    heartbeat is older than the django-q2 timeout (no task may legitimately run longer).
-    Called when a cluster worker spawns, so no job stays ``running`` forever; then removes
-    the orphan series segments those jobs (or any killed run) left behind.
-    """
-    host = socket.gethostname()
-    limit = timezone.now() - timezone.timedelta(seconds=settings.Q_CLUSTER["timeout"])
-    stale = []
-    for job in PlanJob.objects.filter(status=JobStatus.RUNNING):
-        job_host, _, pid = job.worker.partition(":")
-        dead = job_host == host and pid.isdigit() and not _pid_alive(int(pid))
-        if dead or (job.heartbeat_at and job.heartbeat_at < limit):
-            stale.append(job.pk)
-    for job_id in stale:
-        job = PlanJob.objects.get(pk=job_id)
-        _finish(
-            job, JobStatus.FAILED, time.monotonic(), error="Worker stopped before the job finished."
-        )
-        logger.warning("planning_job_marked_failed", extra={"job_id": job_id})
-    # the segment files a dead worker wrote before its transaction committed
-    remove_orphan_segments()
-    return len(stale)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def plan_state_advance(*, plan: PlanVersion, to: str) -> PlanVersion:
     """Move a plan forward to step ``to`` (draft → aggregated → disaggregated → scheduled →
     executed). Never moves backwards (a lower target keeps the current state); clears the
@@ -513,3 +384,42 @@ def plan_delete(*, plan: PlanVersion) -> str:
         plan.delete()
     logger.info("plan_version_deleted", extra={"plan": version_id})
     return version_id
+
+
+def plans_apply_retention(
+    *, max_plans: int | None = None, older_than_days: int | None = None, reason: str = "max_rows"
+) -> list[str]:
+    """Delete whole plans (header, series, KPIs, artifacts, jobs, runs) beyond the newest
+    ``PLANS_DB_MAX_ROWS`` or older than ``older_than_days``; plans a baseline run points to are
+    never deleted. Counts ``plan_db_capacity_trim_total{reason}`` and logs
+    ``plan_repository_capacity_trim_alert`` when one trim removes at least
+    ``PLANS_DB_GUARD_ALERT_THRESHOLD`` plans. Returns the deleted version ids."""
+    limit = settings.PLANS_DB_MAX_ROWS if max_plans is None else max_plans
+    protected = Exists(Run.objects.filter(plan_version=OuterRef("pk"), baseline=True))
+    candidates = PlanVersion.objects.annotate(_protected=protected).filter(_protected=False)
+    doomed_ids: set[int] = set()
+    if limit and limit > 0:
+        newest = PlanVersion.objects.order_by("-created_at", "-id").values_list("pk", flat=True)[
+            :limit
+        ]
+        doomed_ids |= set(candidates.exclude(pk__in=list(newest)).values_list("pk", flat=True))
+    if older_than_days is not None:
+        cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
+        doomed_ids |= set(candidates.filter(created_at__lt=cutoff).values_list("pk", flat=True))
+        reason = "age" if not limit else reason
+    if not doomed_ids:
+        return []
+    with transaction.atomic():
+        plans = PlanVersion.objects.filter(pk__in=doomed_ids)
+        version_ids = list(plans.values_list("version_id", flat=True))
+        # series can be millions of rows: raw delete avoids loading them
+        PlanSeries.objects.filter(plan__in=doomed_ids)._raw_delete(PlanSeries.objects.db)
+        plans.delete()
+    metrics.plan_db_capacity_trim_total.labels(reason=reason).inc(len(version_ids))
+    metrics.plan_db_last_trim_timestamp.set(time.time())
+    logger.info(
+        "plan_repository_capacity_trimmed", extra={"count": len(version_ids), "reason": reason}
+    )
+    if len(version_ids) >= settings.PLANS_DB_GUARD_ALERT_THRESHOLD:
+        logger.warning("plan_repository_capacity_trim_alert", extra={"count": len(version_ids)})
+    return version_ids

@@ -10,7 +10,4 @@ urlpatterns = [
     path("plans/<str:version>/state", views.plan_state, name="state"),
     path("plans/<str:version>/delete", views.plan_remove, name="delete"),
     path("plans/<str:version>/artifacts/<str:name>", views.plan_artifact, name="artifact"),
-    path("jobs", views.job_list, name="jobs"),
-    path("jobs/<int:job_id>", views.job_detail, name="job"),
-    path("jobs/<int:job_id>/status", views.job_status, name="job_status"),
 ]

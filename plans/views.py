@@ -1,4 +1,4 @@
-"""Hub pages for plans and jobs (/ui/plans, /ui/plans/<version>, /ui/jobs)."""
+"""Hub pages for plans (/ui/plans, /ui/plans/<version>); jobs: ``planning_hub.jobs.views``."""
 
 import json
 
@@ -6,27 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from input_sets.exceptions import InputSetError
-from input_sets.models import InputSetDiff, PlanningInputSet
+from input_sets.models import PlanningInputSet
+from planning_hub.errors import DomainError
 from runs.models import Run
 
 from .forms import PlanFilterForm, PlanParamsForm, PlanSelectForm
-from .models import (
-    PLAN_STEPS,
-    PlanArtifact,
-    PlanJob,
-    PlanKPI,
-    PlanVersion,
-    SeriesLevel,
-    Trigger,
-)
-from .selectors import SeriesRows, plan_kpi_totals, plan_series_frame
+from .models import PLAN_STEPS, PlanArtifact, PlanJob, PlanVersion, SeriesLevel, Trigger
+from .selectors import SeriesRows, plan_kpi_totals, plan_series_frame, plans_with_summary
 from .services import (
     plan_create_and_execute,
     plan_delete,
@@ -35,22 +26,6 @@ from .services import (
 )
 
 VIEW = "plans.view_planversion"
-
-
-def _kpi(metric):
-    return Subquery(
-        PlanKPI.objects.filter(plan=OuterRef("pk"), metric=metric, bucket_type="total").values(
-            "value"
-        )[:1]
-    )
-
-
-def _last_job(field):
-    return Subquery(
-        PlanJob.objects.filter(plan=OuterRef("pk"))
-        .order_by("-submitted_at", "-id")
-        .values(field)[:1]
-    )
 
 
 @login_required
@@ -74,13 +49,13 @@ def plan_list(request):
                     trigger=Trigger.UI,
                     note=params_form.cleaned_data["note"],
                 )
-            except InputSetError as exc:
+            except DomainError as exc:
                 messages.error(request, str(exc))
             else:
                 messages.success(
                     request, _("Plan %(version)s queued.") % {"version": job.plan.version_id}
                 )
-                return redirect("plans:job", job_id=job.pk)
+                return redirect("jobs:detail", job_id=job.pk)
     label = (
         request.POST.get("input_set") if params_form is not None else request.GET.get("input_set")
     )
@@ -95,12 +70,7 @@ def plan_list(request):
             }
         )
     filters = PlanFilterForm(request.GET or None)
-    plans = PlanVersion.objects.annotate(
-        fill_rate=_kpi("fill_rate"),
-        backlog_total=_kpi("backlog_total"),
-        last_job_id=_last_job("id"),
-        last_job_status=_last_job("status"),
-    ).order_by("-created_at", "-id")
+    plans = plans_with_summary()
     if filters.is_valid():
         if filters.cleaned_data["input_set_label"]:
             plans = plans.filter(input_set_label=filters.cleaned_data["input_set_label"])
@@ -141,7 +111,7 @@ def plan_detail(request, version):
         "item": item,
         "page_obj": page,
         "artifacts": PlanArtifact.objects.filter(plan=plan).values_list("name", flat=True),
-        "jobs": PlanJob.objects.filter(plan=plan).order_by("-submitted_at")[:10],
+        "jobs": PlanJob.objects.filter(object_id=plan.pk).order_by("-submitted_at")[:10],
         "runs": Run.objects.filter(plan_version=plan).order_by("-created_at")[:10],
         "steps": PLAN_STEPS,
         "charts": _chart_data(plan),
@@ -204,45 +174,8 @@ def plan_remove(request, version):
     plan = get_object_or_404(PlanVersion, version_id=version)
     try:
         plan_delete(plan=plan)
-    except InputSetError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("plans:detail", version=version)
     messages.success(request, _("Plan %(version)s deleted.") % {"version": version})
     return redirect("plans:list")
-
-
-@login_required
-@permission_required("plans.view_planjob", raise_exception=True)
-def job_list(request):
-    status = request.GET.get("status", "")
-    jobs = PlanJob.objects.select_related("plan").order_by("-submitted_at", "-id")
-    if status:
-        jobs = jobs.filter(status=status)
-    page = Paginator(jobs, 25).get_page(request.GET.get("page"))
-    diffs = InputSetDiff.objects.select_related("input_set", "against").order_by("-requested_at")[
-        :20
-    ]
-    return render(request, "plans/jobs.html", {"page_obj": page, "diffs": diffs, "status": status})
-
-
-@login_required
-@permission_required("plans.view_planjob", raise_exception=True)
-def job_detail(request, job_id):
-    job = get_object_or_404(PlanJob.objects.select_related("plan"), pk=job_id)
-    run = Run.objects.filter(plan_job=job).first()
-    return render(request, "plans/job_detail.html", {"job": job, "run": run})
-
-
-@login_required
-@permission_required("plans.view_planjob", raise_exception=True)
-def job_status(request, job_id):
-    """JSON for the job page's progress bar."""
-    job = get_object_or_404(PlanJob, pk=job_id)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_display": job.get_status_display(),
-            "progress": job.progress,
-            "step": job.current_step,
-        }
-    )

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from plans.admin import admin_link
+from planning_hub.admin_links import admin_link
 
 from . import services
 from .models import Run
@@ -21,9 +21,19 @@ class RunAdmin(admin.ModelAdmin):
         "archived",
         "created_at",
     )
-    list_filter = ("status", "baseline", "archived", "trigger", "config_version")
-    search_fields = ("run_id", "input_set_label", "plan_version__version_id")
-    list_select_related = ("plan_version", "input_set", "config_version")
+    list_filter = (
+        ("plan_job__status", admin.AllValuesFieldListFilter),
+        "baseline",
+        "archived",
+        ("plan_job__trigger", admin.AllValuesFieldListFilter),
+        "plan_version__config_version",
+    )
+    search_fields = ("run_id", "plan_version__input_set_label", "plan_version__version_id")
+    list_select_related = (
+        "plan_version__input_set",
+        "plan_version__config_version",
+        "plan_job__created_by",
+    )
     fields = (
         "run_id",
         "status",

@@ -1,15 +1,14 @@
-"""Run registry services: retention, run review flags, KPI comparison (seed ``004``)."""
+"""Run registry services: create, retention of runs, review flags, KPI comparison (seed
+``004``). Plans call in here; nothing here imports plans (the plan is reached through
+``Run.plan_version``)."""
 
 import logging
-import time
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from planning_hub import metrics
-from plans.models import PlanVersion
+from planning_hub.errors import DomainError
 
 from .models import Run
 
@@ -24,8 +23,15 @@ DEFAULT_COMPARE_KEYS = (
 )
 
 
-class RunNotFound(LookupError):
+class RunNotFound(DomainError, LookupError):
     code = "run_not_found"
+    http_status = 404
+
+
+def run_create(*, plan, job) -> Run:
+    """Record the run of ``plan`` executed by ``job`` (a ``plan`` job); status, times, trigger
+    and KPIs are read from the job, inputs and parameters from the plan."""
+    return Run.objects.create(plan_version=plan, plan_job=job)
 
 
 def runs_apply_retention(*, max_rows: int | None = None) -> int:
@@ -42,51 +48,10 @@ def runs_apply_retention(*, max_rows: int | None = None) -> int:
     return deleted
 
 
-def plans_apply_retention(
-    *, max_plans: int | None = None, older_than_days: int | None = None, reason: str = "max_rows"
-) -> list[str]:
-    """Delete whole plans (header, series, KPIs, artifacts, jobs, runs) beyond the newest
-    ``PLANS_DB_MAX_ROWS`` or older than ``older_than_days``; plans a baseline run points to are
-    never deleted. Counts ``plan_db_capacity_trim_total{reason}`` and logs
-    ``plan_repository_capacity_trim_alert`` when one trim removes at least
-    ``PLANS_DB_GUARD_ALERT_THRESHOLD`` plans. Returns the deleted version ids."""
-    limit = settings.PLANS_DB_MAX_ROWS if max_plans is None else max_plans
-    protected = Exists(Run.objects.filter(plan_version=OuterRef("pk"), baseline=True))
-    candidates = PlanVersion.objects.annotate(_protected=protected).filter(_protected=False)
-    doomed_ids: set[int] = set()
-    if limit and limit > 0:
-        newest = PlanVersion.objects.order_by("-created_at", "-id").values_list("pk", flat=True)[
-            :limit
-        ]
-        doomed_ids |= set(candidates.exclude(pk__in=list(newest)).values_list("pk", flat=True))
-    if older_than_days is not None:
-        cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
-        doomed_ids |= set(candidates.filter(created_at__lt=cutoff).values_list("pk", flat=True))
-        reason = "age" if not limit else reason
-    if not doomed_ids:
-        return []
-    with transaction.atomic():
-        plans = PlanVersion.objects.filter(pk__in=doomed_ids)
-        version_ids = list(plans.values_list("version_id", flat=True))
-        # series can be millions of rows: raw delete avoids loading them
-        from plans.models import PlanSeries
-
-        PlanSeries.objects.filter(plan__in=doomed_ids)._raw_delete(PlanSeries.objects.db)
-        plans.delete()
-    metrics.plan_db_capacity_trim_total.labels(reason=reason).inc(len(version_ids))
-    metrics.plan_db_last_trim_timestamp.set(time.time())
-    logger.info(
-        "plan_repository_capacity_trimmed", extra={"count": len(version_ids), "reason": reason}
-    )
-    if len(version_ids) >= settings.PLANS_DB_GUARD_ALERT_THRESHOLD:
-        logger.warning("plan_repository_capacity_trim_alert", extra={"count": len(version_ids)})
-    return version_ids
-
-
 def run_get(*, run_id: str) -> Run:
     try:
         return Run.objects.select_related(
-            "plan_version", "plan_job", "input_set", "config_version"
+            "plan_version__input_set", "plan_version__config_version", "plan_job"
         ).get(run_id=run_id)
     except Run.DoesNotExist:
         raise RunNotFound(f"Run '{run_id}' not found.") from None
@@ -105,9 +70,9 @@ def run_set_baseline(*, run_id: str) -> Run:
     """Make this run the baseline of its config version (the previous one is unset)."""
     with transaction.atomic():
         run = run_get(run_id=run_id)
-        Run.objects.filter(config_version=run.config_version, baseline=True).exclude(
-            pk=run.pk
-        ).update(baseline=False)
+        Run.objects.filter(
+            plan_version__config_version_id=run.config_version_id, baseline=True
+        ).exclude(pk=run.pk).update(baseline=False)
         run.baseline = True
         run.save(update_fields=["baseline"])
     logger.info("run_promoted_baseline", extra={"run_id": run_id})
@@ -142,7 +107,7 @@ def runs_compare(
     """
     if len(run_ids) < 2:
         raise ValueError("Compare needs at least two run ids.")
-    runs = {r.run_id: r for r in Run.objects.filter(run_id__in=run_ids)}
+    runs = {r.run_id: r for r in Run.objects.filter(run_id__in=run_ids).select_related("plan_job")}
     missing = [r for r in run_ids if r not in runs]
     if missing:
         raise RunNotFound(f"Run(s) not found: {', '.join(missing)}.")

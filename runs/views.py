@@ -4,9 +4,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from plans.selectors import plan_kpi_totals
-
-from .models import Run
+from .selectors import run_plan_kpis, runs_with_plan_and_job
 from .services import DEFAULT_COMPARE_KEYS, RunNotFound, runs_compare
 
 VIEW = "runs.view_run"
@@ -15,18 +13,16 @@ VIEW = "runs.view_run"
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def run_list(request):
-    runs = Run.objects.select_related("plan_version", "config_version").order_by(
-        "-created_at", "-id"
-    )
+    runs = runs_with_plan_and_job()
     filters = {
         k: request.GET.get(k, "").strip() for k in ("input_set_label", "plan_version", "status")
     }
     if filters["input_set_label"]:
-        runs = runs.filter(input_set_label=filters["input_set_label"])
+        runs = runs.filter(plan_version__input_set_label=filters["input_set_label"])
     if filters["plan_version"]:
         runs = runs.filter(plan_version__version_id=filters["plan_version"])
     if filters["status"]:
-        runs = runs.filter(status=filters["status"])
+        runs = runs.filter(plan_job__status=filters["status"])
     page = Paginator(runs, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -39,13 +35,12 @@ def run_list(request):
 @permission_required(VIEW, raise_exception=True)
 def run_detail(request, run_id):
     run = get_object_or_404(
-        Run.objects.select_related("plan_version", "plan_job", "input_set", "config_version"),
-        run_id=run_id,
+        runs_with_plan_and_job().select_related("plan_version__input_set"), run_id=run_id
     )
     return render(
         request,
         "runs/detail.html",
-        {"run": run, "plan_kpis": plan_kpi_totals(plan_id=run.plan_version_id)},
+        {"run": run, "plan_kpis": run_plan_kpis(run=run)},
     )
 
 

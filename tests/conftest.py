@@ -85,6 +85,19 @@ def ready_set(sample_dir, import_dir):
 
 
 @pytest.fixture
+def plans(ready_set):
+    """Four plans of ``demo``, each executed inline (so four succeeded runs)."""
+    from plans.services import plan_create_and_execute
+
+    return [
+        plan_create_and_execute(
+            config_version_id=1, input_set_label="demo", trigger="cli", sync=True
+        )
+        for _ in range(4)
+    ]
+
+
+@pytest.fixture
 def q_sync(monkeypatch):
     """django-q2 runs tasks inline (the real task code path, no cluster). Conf is read once at
     import, so the flag is patched on it rather than in settings."""

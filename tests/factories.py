@@ -96,24 +96,60 @@ class PlanFactory(factory.django.DjangoModelFactory):
 
 
 class JobFactory(factory.django.DjangoModelFactory):
+    """A job of kind ``plan`` (``plan=`` the plan it executes); ``result`` holds the KPIs."""
+
     class Meta:
         model = "plans.PlanJob"
 
-    plan = factory.SubFactory(PlanFactory)
+    class Params:
+        plan = factory.SubFactory(PlanFactory)
+
+    kind = "plan"
+    object = factory.SelfAttribute("plan")
     trigger = "api"
     status = "succeeded"
+    result = factory.LazyFunction(lambda: {"kpis": {"fill_rate": 0.9, "demand_total": 100.0}})
+
+
+class DiffJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "jobs.Job"
+
+    kind = "diff"
+    status = "queued"
 
 
 class RunFactory(factory.django.DjangoModelFactory):
+    """A run of a plan with its job. A run reads its state from the job and its inputs from
+    the plan, so ``status``, ``trigger`` and ``kpis`` set the job's and ``input_set_label``
+    / ``input_set_content_hash`` the plan's (each only when given)."""
+
     class Meta:
         model = "runs.Run"
 
     plan_version = factory.SubFactory(PlanFactory)
     plan_job = factory.SubFactory(JobFactory, plan=factory.SelfAttribute("..plan_version"))
-    config_version = factory.SelfAttribute("plan_version.config_version")
-    input_set = factory.SelfAttribute("plan_version.input_set")
-    input_set_label = factory.SelfAttribute("plan_version.input_set_label")
-    input_set_content_hash = factory.SelfAttribute("plan_version.input_set_content_hash")
-    status = "succeeded"
-    trigger = "api"
-    kpis = factory.LazyFunction(lambda: {"fill_rate": 0.9, "demand_total": 100.0})
+    status = None
+    trigger = None
+    kpis = None
+    input_set_label = None
+    input_set_content_hash = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        job_fields = {k: kwargs.pop(k) for k in ("status", "trigger", "kpis")}
+        plan_fields = {k: kwargs.pop(k) for k in ("input_set_label", "input_set_content_hash")}
+        run = super()._create(model_class, *args, **kwargs)
+        job_fields = {k: v for k, v in job_fields.items() if v is not None}
+        if "kpis" in job_fields:
+            job_fields["result"] = {"kpis": job_fields.pop("kpis")}
+        if job_fields and run.plan_job is not None:
+            for name, value in job_fields.items():
+                setattr(run.plan_job, name, value)
+            run.plan_job.save(update_fields=list(job_fields))
+        plan_fields = {k: v for k, v in plan_fields.items() if v is not None}
+        if plan_fields:
+            for name, value in plan_fields.items():
+                setattr(run.plan_version, name, value)
+            run.plan_version.save(update_fields=list(plan_fields))
+        return run

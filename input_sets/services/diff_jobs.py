@@ -1,9 +1,11 @@
 """Diff jobs: the one diff service behind the command, the API, admin and the hub page.
 
 ``input_set_diff_request`` answers from the database cache when a fresh result exists for the
-exact pair of contents, else starts (at most) one django-q2 job per pair; the unique key
-(set A, hash A, set B, hash B) is the lock, so no lock files. ``input_set_diff_execute``
-(the task) computes the keyed merge per section and stores every changed row for paging.
+exact pair of contents, else starts (at most) one job (kind ``diff``, :mod:`input_sets.jobs`)
+per pair; the unique key (set A, hash A, set B, hash B) is the lock, so no lock files.
+``input_set_diff_compute`` (the job's body) computes the keyed merge per section and stores
+every changed row for paging. Status, progress, heartbeat and stale recovery are the job
+framework's (:mod:`planning_hub.jobs`), so a diff whose worker died fails and is recomputed.
 Runbook ``003`` §6; reference_features §1.8, §2.1.
 """
 
@@ -19,14 +21,15 @@ from audit.models import EventAction
 from audit.services import event_record
 from planning_hub import metrics
 from planning_hub.bulk import insert_frame
+from planning_hub.jobs.models import ACTIVE_JOB_STATUSES, Job, JobStatus
+from planning_hub.jobs.services import job_create, job_execute, job_succeed
 
 from ..io.frames import load_section
-from ..models import DiffStatus, InputSetDiff, InputSetDiffRow, PlanningInputSet
+from ..models import InputSetDiff, InputSetDiffRow, PlanningInputSet
 from ..sections import SECTIONS
 from .diffing import diff_frames
 
 logger = logging.getLogger(__name__)
-ACTIVE = (DiffStatus.QUEUED, DiffStatus.RUNNING)
 
 
 def input_set_diff_request(
@@ -51,98 +54,86 @@ def input_set_diff_request(
         "against": against,
         "against_content_hash": against.content_hash,
     }
-    diff = InputSetDiff.objects.filter(**key).first()
+    diff = InputSetDiff.objects.filter(**key).select_related("job").first()
     if diff is None:
         try:
             with transaction.atomic():
                 diff = InputSetDiff.objects.create(**key)
+                _new_job(diff, sync)
         except IntegrityError:  # a concurrent request created it first: use theirs
-            return InputSetDiff.objects.get(**key)
-        return _start(diff, sync)
-    if diff.status in ACTIVE:
+            return InputSetDiff.objects.select_related("job").get(**key)
+        return _finish_start(diff, sync)
+    if diff.status in ACTIVE_JOB_STATUSES:
         return diff
     if not force and is_fresh(diff):
         metrics.input_set_diff_cache_hits_total.inc()
         return diff
     metrics.input_set_diff_cache_stale_total.inc()
-    restarted = InputSetDiff.objects.filter(
-        pk=diff.pk, status__in=[DiffStatus.SUCCEEDED, DiffStatus.FAILED]
-    ).update(
-        status=DiffStatus.QUEUED, requested_at=timezone.now(), error="", progress=0, current_step=""
-    )
-    diff.refresh_from_db()
-    return _start(diff, sync) if restarted else diff
+    with transaction.atomic():
+        locked = (
+            InputSetDiff.objects.select_for_update(of=("self",))
+            .select_related("job")
+            .get(pk=diff.pk)
+        )
+        if locked.status in ACTIVE_JOB_STATUSES:  # restarted by a concurrent request
+            return locked
+        _new_job(locked, sync)
+    return _finish_start(locked, sync)
 
 
 def is_fresh(diff: InputSetDiff) -> bool:
     """Succeeded and younger than the TTL."""
     ttl = timezone.timedelta(seconds=settings.INPUT_SET_DIFF_TTL_SECONDS)
     return (
-        diff.status == DiffStatus.SUCCEEDED
+        diff.status == JobStatus.SUCCEEDED
         and diff.finished_at is not None
         and diff.finished_at >= timezone.now() - ttl
     )
 
 
-def _start(diff: InputSetDiff, sync: bool) -> InputSetDiff:
+def _new_job(diff: InputSetDiff, sync: bool) -> None:
+    """A new queued ``diff`` job for ``diff`` (caller holds the transaction); enqueued on
+    commit unless it is run inline."""
+    diff.job = job_create(kind="diff", obj=diff, enqueue=not sync)
+    diff.save(update_fields=["job"])
+
+
+def _finish_start(diff: InputSetDiff, sync: bool) -> InputSetDiff:
     if sync:
-        input_set_diff_execute(diff_id=diff.pk)
-    else:
-        transaction.on_commit(lambda: _enqueue(diff.pk))
-    diff.refresh_from_db()
-    return diff
+        job_execute(job_id=diff.job_id)
+    return InputSetDiff.objects.select_related("job").get(pk=diff.pk)
 
 
-def _enqueue(diff_id: int) -> None:
-    from django_q.tasks import async_task
-
-    task_id = async_task(
-        "input_sets.tasks.run_input_set_diff", diff_id, task_name=f"diff-{diff_id}"
-    )
-    InputSetDiff.objects.filter(pk=diff_id).update(task_id=task_id or "")
-    metrics.jobs_enqueued_total.labels(type="diff").inc()
+def input_set_diff_compute(*, job: Job, progress) -> dict:
+    """The body of a ``diff`` job: compute and store one diff. In one transaction: the
+    changed rows, the summary and the job's success (``{"diff_id": id}``), so a diff whose job
+    was lost stores nothing. Counts ``input_set_diff_jobs_total{result="success"}`` and the
+    duration. Raises for any failure (the framework records it on the job)."""
+    diff = InputSetDiff.objects.select_related("input_set", "against").get(pk=job.object_id)
+    started = time.monotonic()
+    current = {s.name: load_section(diff.input_set_id, s) for s in SECTIONS}
+    other = {s.name: load_section(diff.against_id, s) for s in SECTIONS}
+    progress("compare", 50)
+    sections = diff_frames(current, other)
+    with transaction.atomic():
+        InputSetDiffRow.objects.filter(diff_id=diff.pk).delete()
+        insert_frame(
+            InputSetDiffRow, _rows_frame(sections), fields=ROW_FIELDS, fixed={"diff_id": diff.pk}
+        )
+        InputSetDiff.objects.filter(pk=diff.pk).update(summary=_summary(diff, sections))
+        job_succeed(job=job, result={"diff_id": diff.pk})
+    metrics.input_set_diff_jobs_total.labels(result="success").inc()
+    metrics.input_set_diff_duration_seconds.observe(time.monotonic() - started)
+    return job.result
 
 
 def input_set_diff_execute(*, diff_id: int) -> InputSetDiff:
-    """Compute and store one diff (the django-q2 task body). Claims the job (queued →
-    running); on failure logs ``input_set_diff_job_failed`` with the job id, records a
-    ``diff`` event on the set with that metadata, and counts the failure. Never raises."""
-    claimed = InputSetDiff.objects.filter(pk=diff_id, status=DiffStatus.QUEUED).update(
-        status=DiffStatus.RUNNING, started_at=timezone.now(), current_step="load"
-    )
-    diff = InputSetDiff.objects.select_related("input_set", "against").get(pk=diff_id)
-    if not claimed:
-        return diff
-    started = time.monotonic()
-    try:
-        current = {s.name: load_section(diff.input_set_id, s) for s in SECTIONS}
-        other = {s.name: load_section(diff.against_id, s) for s in SECTIONS}
-        InputSetDiff.objects.filter(pk=diff_id).update(current_step="compare", progress=50)
-        sections = diff_frames(current, other)
-        with transaction.atomic():
-            InputSetDiffRow.objects.filter(diff_id=diff_id).delete()
-            insert_frame(
-                InputSetDiffRow,
-                _rows_frame(sections),
-                fields=ROW_FIELDS,
-                fixed={"diff_id": diff_id},
-            )
-            duration = time.monotonic() - started
-            InputSetDiff.objects.filter(pk=diff_id).update(
-                status=DiffStatus.SUCCEEDED,
-                summary=_summary(diff, sections),
-                finished_at=timezone.now(),
-                duration_ms=int(duration * 1000),
-                progress=100,
-                current_step="done",
-            )
-        metrics.input_set_diff_jobs_total.labels(result="success").inc()
-        metrics.input_set_diff_duration_seconds.observe(duration)
-        metrics.jobs_completed_total.labels(type="diff").inc()
-    except Exception as exc:  # noqa: BLE001 — a failed diff is recorded, never raised
-        _fail(diff, exc, started)
-    diff.refresh_from_db()
-    return diff
+    """Run the queued job of diff ``diff_id`` now (tasks queued before the job framework);
+    returns the diff."""
+    diff = InputSetDiff.objects.get(pk=diff_id)
+    if diff.job_id:
+        job_execute(job_id=diff.job_id)
+    return InputSetDiff.objects.select_related("job").get(pk=diff_id)
 
 
 ROW_FIELDS = ["section", "kind", "key", "columns", "current", "previous"]
@@ -183,24 +174,22 @@ def _summary(diff: InputSetDiff, sections: dict) -> dict:
     }
 
 
-def _fail(diff: InputSetDiff, exc: Exception, started: float) -> None:
-    error = f"{type(exc).__name__}: {exc}"
-    logger.exception(
+def input_set_diff_failed(*, job: Job) -> None:
+    """After a ``diff`` job failed (error, or its worker died): log
+    ``input_set_diff_job_failed``, record a ``diff`` event on the set with the failure and
+    count it."""
+    diff = InputSetDiff.objects.select_related("input_set", "against").get(pk=job.object_id)
+    logger.warning(
         "input_set_diff_job_failed",
         extra={
             "diff_job_id": diff.pk,
+            "job_id": job.pk,
             "input_set": diff.input_set.label,
             "against": diff.against.label,
+            "error": job.error,
         },
     )
     with transaction.atomic():
-        InputSetDiff.objects.filter(pk=diff.pk).update(
-            status=DiffStatus.FAILED,
-            error=error,
-            finished_at=timezone.now(),
-            duration_ms=int((time.monotonic() - started) * 1000),
-            current_step="failed",
-        )
         event_record(
             input_set=diff.input_set,
             action=EventAction.DIFF,
@@ -208,13 +197,13 @@ def _fail(diff: InputSetDiff, exc: Exception, started: float) -> None:
             comment=f"Diff against {diff.against.label} failed.",
             metadata={
                 "diff_job_id": diff.pk,
+                "job_id": job.pk,
                 "against": diff.against.label,
                 "result": "failure",
-                "error": error,
+                "error": job.error,
             },
         )
     metrics.input_set_diff_jobs_total.labels(result="failure").inc()
-    metrics.jobs_failed_total.labels(type="diff").inc()
 
 
 def input_set_diff_report(diff: InputSetDiff) -> dict:
@@ -245,11 +234,12 @@ def input_set_diff_report(diff: InputSetDiff) -> dict:
 
 
 def input_set_diffs_purge(*, label: str | None = None) -> int:
-    """Delete cached diffs (of one set, on either side, or all); returns how many."""
+    """Delete cached diffs (of one set, on either side, or all) with their rows and jobs;
+    returns how many diffs."""
     diffs = InputSetDiff.objects.all()
     if label:
         diffs = diffs.filter(input_set__label=label) | diffs.filter(against__label=label)
     count = diffs.count()
     InputSetDiffRow.objects.filter(diff__in=diffs.values("pk")).delete()
-    diffs.delete()
+    diffs.delete()  # and their jobs (InputSetDiff.jobs)
     return count

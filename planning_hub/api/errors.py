@@ -1,6 +1,7 @@
 """One JSON error shape for the whole API: ``{detail, code, errors: [...]}``.
 
-Domain errors from the services map to statuses here, so views never translate them. Nothing
+Domain errors from the services (:class:`planning_hub.errors.DomainError`) carry their
+status and errors list, so views never translate them and this module imports no app. Nothing
 else leaks: unexpected exceptions are logged and answered with a plain 500 body.
 """
 
@@ -12,26 +13,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from input_sets.exceptions import (
-    ConfigVersionNotFound,
-    ImportRejected,
-    InputSetError,
-    InputSetNotFound,
-    InvalidTransition,
-    ReviewRefused,
-)
-from plans.exceptions import JobStateError, PlanNotFound
-from runs.services import RunNotFound
+from planning_hub.errors import DomainError
 
 logger = logging.getLogger("planning_hub.api")
-
-DOMAIN_STATUS = [
-    (ImportRejected, status.HTTP_400_BAD_REQUEST),
-    ((InputSetNotFound, PlanNotFound, ConfigVersionNotFound), status.HTTP_404_NOT_FOUND),
-    ((InvalidTransition, JobStateError), status.HTTP_409_CONFLICT),
-    (ReviewRefused, status.HTTP_403_FORBIDDEN),
-    (InputSetError, status.HTTP_400_BAD_REQUEST),
-]
 
 
 class ApiError(exceptions.APIException):
@@ -45,14 +29,8 @@ class ApiError(exceptions.APIException):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, RunNotFound):
-        return _body(str(exc), exc.code, status.HTTP_404_NOT_FOUND)
-    for classes, code in DOMAIN_STATUS:
-        if isinstance(exc, classes):
-            errors = (
-                [e.as_dict() for e in exc.report.errors] if isinstance(exc, ImportRejected) else []
-            )
-            return _body(str(exc), exc.code, code, errors)
+    if isinstance(exc, DomainError):
+        return _body(str(exc), exc.code, exc.http_status, exc.errors())
     if isinstance(exc, ApiError):
         return _body(str(exc.detail), exc.code, exc.status_code, exc.errors)
     if isinstance(exc, Http404):

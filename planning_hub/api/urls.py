@@ -5,7 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from input_sets.api.views import ConfigVersionViewSet, InputSetViewSet
-from plans.api.views import JobViewSet, PlanViewSet
+from planning_hub.jobs.api.views import JobViewSet
+from plans.api.views import PlanViewSet
 from runs.api.views import RunViewSet
 
 app_name = "api"

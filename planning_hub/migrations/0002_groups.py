@@ -13,11 +13,16 @@ def create_groups(apps, schema_editor):
         app_config.models_module = None
     from planning_hub.roles import ensure_groups
 
-    ensure_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    # strict=False: permissions of later apps (jobs) are granted by their own migration
+    ensure_groups(
+        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), strict=False
+    )
 
 
 def remove_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=["viewer", "planner", "reviewer"]).delete()
+    apps.get_model("auth", "Group").objects.filter(
+        name__in=["viewer", "planner", "reviewer"]
+    ).delete()
 
 
 class Migration(migrations.Migration):

@@ -6,7 +6,10 @@ from django.db import migrations
 def update_groups(apps, schema_editor):
     from planning_hub.roles import ensure_groups
 
-    ensure_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    # strict=False: permissions of later apps (jobs) are granted by their own migration
+    ensure_groups(
+        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), strict=False
+    )
 
 
 class Migration(migrations.Migration):

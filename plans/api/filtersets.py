@@ -1,11 +1,11 @@
-"""FilterSets for plans, series and jobs."""
+"""FilterSets for plans and series (jobs: ``planning_hub.jobs.api.views``)."""
 
 import django_filters
 from django import forms
 
 from planning_hub.api.filters import DateTimeRangeFilter, IdFilter
 
-from ..models import JobStatus, PlanJob, PlanState, PlanVersion, SeriesLevel
+from ..models import PlanState, PlanVersion, SeriesLevel
 
 
 class PlanFilterSet(django_filters.FilterSet):
@@ -27,12 +27,3 @@ class SeriesFilterForm(forms.Form):
     item = forms.CharField(required=False, max_length=100)
     bucket_from = forms.CharField(required=False, max_length=32)
     bucket_to = forms.CharField(required=False, max_length=32)
-
-
-class JobFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=JobStatus.choices)
-    plan_version = django_filters.CharFilter(field_name="plan__version_id")
-
-    class Meta:
-        model = PlanJob
-        fields = ["status", "plan_version"]

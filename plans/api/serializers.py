@@ -1,44 +1,11 @@
-"""Plan and job API serializers."""
+"""Plan API serializers (a plan's jobs in the one job shape)."""
 
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..models import PlanJob, PlanKPI, PlanVersion
+from planning_hub.jobs.api.serializers import JobSerializer
 
-
-class JobSerializer(serializers.ModelSerializer):
-    plan_version = serializers.CharField(source="plan.version_id", read_only=True)
-    run_id = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = PlanJob
-        fields = [
-            "id",
-            "plan_version",
-            "run_id",
-            "task_id",
-            "input_set_label",
-            "input_set_content_hash",
-            "status",
-            "progress",
-            "current_step",
-            "trigger",
-            "submitted_at",
-            "started_at",
-            "finished_at",
-            "duration_ms",
-            "error",
-            "url",
-        ]
-        read_only_fields = fields
-
-    def get_run_id(self, obj) -> str | None:
-        run = getattr(obj, "run", None)
-        return run.run_id if run else None
-
-    def get_url(self, obj) -> str:
-        return reverse("api:job-detail", args=[obj.pk])
+from ..models import PlanKPI, PlanVersion
 
 
 class PlanSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 """Plan and job API. Writes go through ``plans.services``."""
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -15,37 +15,21 @@ from input_sets.models import PlanningInputSet
 from input_sets.sections import SECTIONS
 from planning_hub.api.errors import ApiError
 from planning_hub.api.serializers import ERROR_RESPONSES
+from planning_hub.jobs.models import Job
 
 from ..exporting import plan_export_zip
-from ..models import PlanJob, PlanKPI, PlanVersion, SeriesLevel, Trigger
-from ..selectors import SeriesRows, plan_summary
-from ..services import plan_create_and_execute, plan_delete, plan_job_cancel, plan_job_retry
-from .filtersets import JobFilterSet, PlanFilterSet, SeriesFilterForm
+from ..models import SeriesLevel, Trigger
+from ..selectors import SeriesRows, plan_summary, plans_with_summary
+from ..services import plan_create_and_execute, plan_delete
+from .filtersets import PlanFilterSet, SeriesFilterForm
 from .serializers import (
     CreatedPlanSerializer,
     CreatePlanSerializer,
-    JobSerializer,
     KPISerializer,
     PlanDetailSerializer,
     PlanSerializer,
     SeriesSerializer,
 )
-
-
-def _kpi(metric: str):
-    return Subquery(
-        PlanKPI.objects.filter(plan=OuterRef("pk"), metric=metric, bucket_type="total").values(
-            "value"
-        )[:1]
-    )
-
-
-def _last_job(field: str):
-    return Subquery(
-        PlanJob.objects.filter(plan=OuterRef("pk"))
-        .order_by("-submitted_at", "-id")
-        .values(field)[:1]
-    )
 
 
 @extend_schema_view(
@@ -68,19 +52,14 @@ class PlanViewSet(
     required_perms = {"create_and_execute": ["plans.add_planversion"]}
 
     def get_queryset(self):
-        qs = PlanVersion.objects.select_related("created_by").annotate(
-            fill_rate=_kpi("fill_rate"),
-            backlog_total=_kpi("backlog_total"),
-            last_job_id=_last_job("id"),
-            last_job_status=_last_job("status"),
-        )
+        qs = plans_with_summary().select_related("created_by")
         if self.action == "retrieve":
             qs = qs.prefetch_related(
                 "kpis",
                 "artifacts",
-                Prefetch("jobs", queryset=PlanJob.objects.select_related("plan", "run")),
+                Prefetch("jobs", queryset=Job.objects.select_related("run")),
             )
-        return qs.order_by("-created_at", "-id")
+        return qs
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -187,31 +166,3 @@ class PlanViewSet(
         response = HttpResponse(plan_export_zip(plan=plan), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="plan_{plan.version_id}.zip"'
         return response
-
-
-@extend_schema_view(
-    list=extend_schema(responses={200: JobSerializer(many=True), **ERROR_RESPONSES}),
-    retrieve=extend_schema(responses={200: JobSerializer, **ERROR_RESPONSES}),
-)
-class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Plan jobs: status, progress and current step; retry failed and cancel queued jobs."""
-
-    queryset = PlanJob.objects.select_related("plan", "run").order_by("-submitted_at", "-id")
-    serializer_class = JobSerializer
-    filterset_class = JobFilterSet
-    ordering_fields = ["submitted_at", "status"]
-    required_perms = {"retry": ["plans.change_planjob"], "cancel": ["plans.change_planjob"]}
-
-    @extend_schema(request=None, responses={202: JobSerializer, **ERROR_RESPONSES})
-    @action(detail=True, methods=["post"])
-    def retry(self, request, pk=None):
-        """Queue a failed or canceled job again (as a new job of the same plan)."""
-        job = plan_job_retry(job_id=self.get_object().pk, user=request.user)
-        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(request=None, responses={200: JobSerializer, **ERROR_RESPONSES})
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        """Cancel a queued job."""
-        job = plan_job_cancel(job_id=self.get_object().pk)
-        return Response(JobSerializer(job).data)

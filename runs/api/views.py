@@ -1,17 +1,20 @@
 """Run registry API: list/retrieve with server-side filters, compare, review flags."""
 
 import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from planning_hub.api.filters import IdFilter
 from planning_hub.api.serializers import ERROR_RESPONSES
-from plans.models import JobStatus
+from planning_hub.jobs.models import JobStatus
 
 from .. import services
 from ..models import Run
+from ..selectors import runs_with_plan_and_job
 from .serializers import (
     ArchiveSerializer,
     CompareResultSerializer,
@@ -24,23 +27,33 @@ CHANGE_RUN = ["runs.change_run"]
 
 
 class RunFilterSet(django_filters.FilterSet):
-    input_set_label = django_filters.CharFilter()
+    """Filters of the run list; what a run reads from its plan and job is filtered there."""
+
+    input_set_label = django_filters.CharFilter(field_name="plan_version__input_set_label")
     plan_version = django_filters.CharFilter(field_name="plan_version__version_id")
-    config_version = IdFilter(field_name="config_version_id")
-    status = django_filters.ChoiceFilter(choices=JobStatus.choices)
+    config_version = IdFilter(field_name="plan_version__config_version_id")
+    status = django_filters.ChoiceFilter(field_name="plan_job__status", choices=JobStatus.choices)
     baseline = django_filters.BooleanFilter()
     archived = django_filters.BooleanFilter()
 
     class Meta:
         model = Run
-        fields = [
-            "input_set_label",
-            "plan_version",
-            "config_version",
-            "status",
-            "baseline",
-            "archived",
-        ]
+        fields = ["baseline", "archived"]
+
+
+class RunOrdering(OrderingFilter):
+    """``?ordering=`` by ``created_at``, ``started_at`` or ``duration_ms`` (the last two are
+    the job's)."""
+
+    JOB_FIELDS = {"started_at", "duration_ms"}
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view) or []
+        mapped = []
+        for term in ordering:
+            sign, name = ("-", term[1:]) if term.startswith("-") else ("", term)
+            mapped.append(f"{sign}plan_job__{name}" if name in self.JOB_FIELDS else term)
+        return mapped
 
 
 @extend_schema_view(
@@ -50,11 +63,12 @@ class RunFilterSet(django_filters.FilterSet):
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Runs (one per plan execution) with KPI summaries."""
 
-    queryset = Run.objects.select_related("plan_version").order_by("-created_at", "-id")
+    queryset = runs_with_plan_and_job()
     serializer_class = RunSerializer
     lookup_field = "run_id"
     lookup_value_regex = "[^/]+"
     filterset_class = RunFilterSet
+    filter_backends = [DjangoFilterBackend, RunOrdering]
     ordering_fields = ["created_at", "started_at", "duration_ms"]
     required_perms = {
         "compare": ["runs.view_run"],

@@ -10,6 +10,8 @@ from prometheus_client import REGISTRY
 from audit.models import InputSetEvent
 from input_sets.models import InputSetDiff, PlanningInputSet
 from input_sets.services import input_set_diff_request, input_set_diffs_purge
+from planning_hub.jobs.models import Job
+from planning_hub.jobs.services import jobs_sweep_stale
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +62,7 @@ def test_stale_after_ttl_is_recomputed(pair, settings):
     diff = input_set_diff_request(input_set=b, against=a, sync=True)
     stale = metric("input_set_diff_cache_stale_total")
     settings.INPUT_SET_DIFF_TTL_SECONDS = 60
-    InputSetDiff.objects.filter(pk=diff.pk).update(
+    Job.objects.filter(pk=diff.job_id).update(  # a diff's finish time is its job's
         finished_at=timezone.now() - timezone.timedelta(seconds=61)
     )
 
@@ -103,12 +105,36 @@ def test_failing_job_records_a_diff_event_and_the_failure_metric(pair, monkeypat
     assert "input_set_diff_job_failed" in caplog.text
 
 
+def test_a_diff_left_running_by_a_dead_worker_fails_then_is_recomputed(pair, settings):
+    """Issue 12: a diff whose worker died no longer stays ``running``: the heartbeat sweep
+    fails it (with a diff event), and the next request computes it again."""
+    a, b = pair
+    settings.JOBS_STALE_AFTER_SECONDS = 60
+    diff = input_set_diff_request(input_set=b, against=a)  # queued
+    Job.objects.filter(pk=diff.job_id).update(
+        status="running",
+        worker="gone:1",
+        heartbeat_at=timezone.now() - timezone.timedelta(seconds=61),
+    )
+    assert input_set_diff_request(input_set=b, against=a, sync=True).status == "running"
+
+    assert jobs_sweep_stale() == 1
+    diff.refresh_from_db()
+    assert diff.status == "failed" and "no heartbeat" in diff.error
+    event = InputSetEvent.objects.get(input_set=b, action="diff")
+    assert event.metadata["result"] == "failure"
+
+    again = input_set_diff_request(input_set=b, against=a, sync=True)
+    assert again.pk == diff.pk and again.status == "succeeded" and again.job_id != diff.job_id
+    assert again.rows.filter(section="family_demand", kind="removed").count() == 17
+
+
 def test_purge(pair):
     a, b = pair
     input_set_diff_request(input_set=b, against=a, sync=True)
     input_set_diff_request(input_set=a, against=b, sync=True)
     assert input_set_diffs_purge(label="a") == 2
-    assert not InputSetDiff.objects.exists()
+    assert not InputSetDiff.objects.exists() and not Job.objects.filter(kind="diff").exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -158,25 +158,32 @@ def test_cancel_queued_and_retry_failed(ready_set):
     assert Run.objects.filter(plan_version=job.plan).count() == 2
 
 
-def test_job_of_a_dead_worker_is_marked_failed(ready_set):
-    job = plan_create_and_execute(config_version_id=1, input_set_label="demo", trigger="api")
+def test_job_whose_heartbeat_stopped_is_marked_failed_whatever_its_pid(ready_set, settings):
+    """Recovery trusts the heartbeat alone (issue 12): a job whose pid still answers (this
+    process) but whose heartbeat stopped fails; a fresh heartbeat keeps a job running even
+    when its pid is gone. The failed job can be retried."""
     import socket
 
+    settings.JOBS_STALE_AFTER_SECONDS = 60
+    job = plan_create_and_execute(config_version_id=1, input_set_label="demo", trigger="api")
     PlanJob.objects.filter(pk=job.pk).update(
         status=JobStatus.RUNNING,
-        worker=f"{socket.gethostname()}:999999",
-        heartbeat_at=timezone.now(),
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        heartbeat_at=timezone.now() - timezone.timedelta(seconds=61),
     )
     alive = plan_create_and_execute(config_version_id=1, input_set_label="demo", trigger="api")
     PlanJob.objects.filter(pk=alive.pk).update(
         status=JobStatus.RUNNING,
-        worker=f"{socket.gethostname()}:{os.getpid()}",
+        worker=f"{socket.gethostname()}:999999",
         heartbeat_at=timezone.now(),
     )
 
     assert plan_jobs_recover_stale() == 1
-    assert PlanJob.objects.get(pk=job.pk).status == JobStatus.FAILED
+    failed = PlanJob.objects.get(pk=job.pk)
+    assert failed.status == JobStatus.FAILED and "no heartbeat" in failed.error
+    assert Run.objects.get(plan_job=job).status == JobStatus.FAILED
     assert PlanJob.objects.get(pk=alive.pk).status == JobStatus.RUNNING
+    assert plan_job_retry(job_id=job.pk).status == JobStatus.QUEUED
 
 
 def test_shared_sample_plan_matches_the_reference_totals(shared_sample, config_version):

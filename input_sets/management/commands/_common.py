@@ -1,18 +1,8 @@
 """Helpers shared by the input-set management commands (output, JSON, errors)."""
 
-import json
 import sys
 
-from django.core.management.base import CommandError
-
-
-def print_json(command, payload) -> None:
-    command.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
-
-
-def fail(message: str) -> CommandError:
-    """A CommandError with exit code 1 (the runbook's convention for every failure)."""
-    return CommandError(message, returncode=1)
+from planning_hub.commands import fail, print_json  # noqa: F401 — shared by every app
 
 
 class ProgressBar:

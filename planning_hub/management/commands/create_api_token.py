@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from input_sets.management.commands._common import fail, print_json
+from planning_hub.commands import fail, print_json
 from planning_hub.services import api_token_create
 
 

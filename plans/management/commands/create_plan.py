@@ -4,8 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from input_sets.exceptions import InputSetError
 from input_sets.management.commands._common import fail, print_json
+from planning_hub.errors import DomainError
 from plans.models import JobStatus, PlanJob, Trigger
 from plans.selectors import plan_summary
 from plans.services import plan_create_and_execute
@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 legacy_input_dir=opts["legacy_input_dir"],
                 note=opts["note"],
             )
-        except InputSetError as exc:
+        except DomainError as exc:
             raise fail(str(exc)) from exc
         if opts["wait"] and not opts["sync"]:
             job = self._wait(job.pk, opts["timeout"])

@@ -8,7 +8,7 @@ from input_sets.management.commands._common import fail
 from plans.backup import BackupError, backup_restore, backup_write
 from plans.models import PlanKPI
 from plans.series_store import remove_orphan_segments
-from runs.services import plans_apply_retention
+from plans.services import plans_apply_retention
 
 
 class Command(BaseCommand):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from input_sets import selectors
-from input_sets.services import input_set_export_zip
+from .. import selectors
+from .exporting import input_set_export_zip
 
 EVENTS_LIMIT = 500
 

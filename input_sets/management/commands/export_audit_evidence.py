@@ -5,9 +5,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from audit.evidence import evidence_export
 from input_sets.exceptions import InputSetNotFound
 from input_sets.management.commands._common import fail
+from input_sets.services.evidence import evidence_export
 
 
 class Command(BaseCommand):
