@@ -74,6 +74,7 @@ ARTIFACT_NAMES = (  # plans/pipeline/result.py to_artifacts() plus what plans.se
     "mrp.json",
     "plan_final.json",
     "reconciliation_log.json",
+    "balance_check.json",  # the pipeline's balance check (being added to to_artifacts)
     "sku_week_adjusted.json",
     "mrp_adjusted.json",
     "plan_final_adjusted.json",
