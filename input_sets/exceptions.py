@@ -61,3 +61,12 @@ class ImportRejected(InputSetError):
 
     def errors(self) -> list[dict]:
         return [e.as_dict() for e in self.report.errors]
+
+
+class ImportConflict(ImportRejected):
+    """A concurrent upload created the same label while this one was being read (issue 15):
+    nothing was written; the API answers 409. ``report`` holds the ``input_set_conflict``
+    issue."""
+
+    code = "input_set_conflict"
+    http_status = 409

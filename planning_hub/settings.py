@@ -147,6 +147,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "planning_hub.db_busy.DatabaseBusyMiddleware",
     # after authentication: turns a locked-out login into the lock-out page
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -281,6 +282,10 @@ INPUT_SETS_ZIP_MAX_FILES = env.int("INPUT_SETS_ZIP_MAX_FILES", default=100)
 # nesting (json_too_deep); see input_sets/io/hostile.py.
 INPUT_SETS_CSV_MAX_LINE_BYTES = env.int("INPUT_SETS_CSV_MAX_LINE_BYTES", default=1024**2)
 INPUT_SETS_JSON_MAX_DEPTH = env.int("INPUT_SETS_JSON_MAX_DEPTH", default=20)
+# SQLite "database is locked" after the busy timeout: a write is retried this many times with
+# exponential backoff from DB_LOCKED_RETRY_DELAY_SECONDS, then answered 503 with Retry-After.
+DB_LOCKED_RETRIES = env.int("DB_LOCKED_RETRIES", default=2)
+DB_LOCKED_RETRY_DELAY_SECONDS = env.float("DB_LOCKED_RETRY_DELAY_SECONDS", default=0.5)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # "json" for one JSON object per line
 LOGGING = {

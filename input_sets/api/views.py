@@ -15,7 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from planning_hub.api.errors import ApiError
-from planning_hub.api.serializers import ERROR_RESPONSES, CommentSerializer
+from planning_hub.api.serializers import ERROR_RESPONSES, CommentSerializer, ErrorSerializer
 
 from .. import selectors
 from ..choices import InputSetSource
@@ -112,8 +112,17 @@ class InputSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
-        responses={201: ImportReportSerializer, 200: ImportReportSerializer, **ERROR_RESPONSES},
-        description="Upload CSV/JSON files (or one zip) as a draft; 400 lists every row error and nothing is written.",
+        responses={
+            201: ImportReportSerializer,
+            200: ImportReportSerializer,
+            **ERROR_RESPONSES,
+            503: ErrorSerializer,
+        },
+        description=(
+            "Upload CSV/JSON files (or one zip) as a draft; 400 lists every row error and nothing "
+            "is written; 409 input_set_conflict when another upload created the label meanwhile; "
+            "503 database_busy (with Retry-After) when SQLite stayed locked."
+        ),
     )
     def create(self, request, *args, **kwargs):
         form = UploadSerializer(data=request.data)

@@ -6,6 +6,7 @@ still refused so that an operator notices a tampered archive.
 """
 
 import io
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ class InputBundle:
         try:
             archive = zipfile.ZipFile(counted)
             members = [m for m in archive.infolist() if not m.is_dir()]
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise BundleError(
                 ImportIssue(file=zip_name, code="invalid_zip", message=str(exc))
             ) from exc
@@ -146,6 +147,20 @@ def _wanted(filename: str) -> bool:
     return bool(filename) and not filename.startswith(".")
 
 
+# What the standard library raises for a damaged, encrypted (RuntimeError) or unsupported
+# (NotImplementedError: compression method, "zip file version 7.8") archive or member.
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    struct.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+    OverflowError,
+)
 # Members are inflated this many bytes at a time; the limits are checked after every chunk.
 ZIP_CHUNK_BYTES = 64 * 1024
 # The compression ratio is judged only once a member has inflated this much: small files of
@@ -202,15 +217,7 @@ class _ZipBudget:
                     chunks.append(chunk)
         except BundleError:
             raise
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            EOFError,
-            OSError,
-            RuntimeError,  # encrypted member
-            NotImplementedError,  # unsupported compression method
-            ValueError,
-        ) as exc:
+        except ZIP_ERRORS as exc:
             raise BundleError(
                 ImportIssue(file=member.filename, code="invalid_zip", message=str(exc))
             ) from exc

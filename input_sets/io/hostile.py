@@ -38,6 +38,7 @@ _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _NUL_SHARE_OF_TEXT = 0.1
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_SPECIAL = re.compile(r'[\[\]{}"\\]')
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
 @dataclass(frozen=True)
@@ -70,31 +71,11 @@ def allow_csv_fields(chars: int) -> None:
 
 
 def text_lines(text: str) -> Iterator[str]:
-    """Lines of ``text`` one at a time, each with its ``\\n`` (no copy of the whole text), for
+    """Lines of ``text`` one at a time, each with its line break (``\\r\\n``, ``\\r`` or
+    ``\\n``, as pandas splits them), lazily and without copying the whole text, for
     ``csv.reader``."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end + 1
-        yield text[start:end]
-        start = end
-
-
-def first_row_too_wide(text: str) -> Finding | None:
-    """The first data record when it has more fields than the header (pandas would silently
-    turn the header's first column into the row index), else ``None``."""
-    allow_csv_fields(max_line_bytes() + 1)
-    reader = csv.reader(text_lines(text))
-    try:
-        header = next(reader, None)
-        line = reader.line_num + 1
-        record = next(reader, None)
-    except csv.Error:
-        return None
-    if header is None or record is None or len(record) <= len(header):
-        return None
-    last = header[-1].lstrip("\ufeff").strip().lower() if header else None
-    return Finding(line, last, value=escape_invalid(",".join(record))[:200], detail=len(record))
+    for match in _LINE.finditer(text):
+        yield match.group()
 
 
 def long_line(raw: bytes, limit: int) -> Finding | None:

@@ -41,7 +41,6 @@ from .hostile import (
     NUL,
     column_max_length,
     field_count_mismatches,
-    first_row_too_wide,
     json_bad_string,
     json_depth,
     json_too_deep_at,
@@ -308,10 +307,6 @@ def _read_json(parsed: ParsedBundle, filename: str, text: str, collector: _Colle
 
 def _read_csv(section: Section, filename: str, text: str, collector: _Collector):
     """Return ``(frame, source)`` or ``(None, None)`` when the file is unusable."""
-    wide = first_row_too_wide(text)
-    if wide:
-        _column_count_mismatch(text, collector)
-        return None, None
     try:
         raw = pd.read_csv(
             io.StringIO(text),
@@ -319,7 +314,6 @@ def _read_csv(section: Section, filename: str, text: str, collector: _Collector)
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
-            index_col=False,
         )
     except pd.errors.EmptyDataError:
         collector.add("empty_file", "The file is empty (a header row is required).")
@@ -327,6 +321,17 @@ def _read_csv(section: Section, filename: str, text: str, collector: _Collector)
     except pd.errors.ParserError as exc:
         if not _column_count_mismatch(text, collector):
             collector.add("malformed_csv", str(exc).strip())
+        return None, None
+    if not isinstance(raw.index, pd.RangeIndex):
+        # The first row has more fields than the header: pandas made the extra leading
+        # fields the row index (and would shift every column).
+        if not _column_count_mismatch(text, collector):
+            collector.add(
+                "column_count_mismatch",
+                "The first row has more fields than the header (an unquoted 1,000 or a stray "
+                "comma?).",
+                line=2,
+            )
         return None, None
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     columns = _columns_for_file(section, filename)

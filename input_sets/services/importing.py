@@ -11,14 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from audit.models import EventAction
 from audit.services import event_record
 from planning_hub import metrics
+from planning_hub.db_busy import retry_when_locked
 
 from ..choices import ApplyMode, InputSetSource, InputSetStatus
-from ..exceptions import ConfigVersionExists, ConfigVersionNotFound, ImportRejected
+from ..exceptions import (
+    ConfigVersionExists,
+    ConfigVersionNotFound,
+    ImportConflict,
+    ImportRejected,
+)
 from ..io.bundle import InputBundle
 from ..io.encoding import AUTO, normalize_encoding
 from ..io.errors import ImportIssue
@@ -122,6 +128,9 @@ def input_set_import(
         )
     elif label_issue := check_label(label):
         report.errors.append(label_issue)
+    # A set created by a concurrent upload while this one is read is a conflict (409), not a
+    # silent replacement of what that upload just stored.
+    label_existed = PlanningInputSet.objects.filter(label=label).exists()
     parsed = parse_bundle(bundle, encoding=encoding)
     report.files, report.warnings = parsed.files, list(parsed.warnings)
     report.errors.extend(parsed.errors)
@@ -129,51 +138,101 @@ def input_set_import(
         progress("parse", 1, 1)
     _reject_if_errors(report)
 
-    with transaction.atomic():
-        config = _resolve_config_version(
-            config_version_id, create_config_version, validate_only, report
-        )
-        existing = PlanningInputSet.objects.select_for_update().filter(label=label).first()
-        _check_target(existing, config_version_id, label, report)
-        _reject_if_errors(report)
-        frames, calendar, params = _final_content(existing, parsed, apply_mode)
-        _check_set(parsed, frames, calendar, report)
-        _reject_if_errors(report)
-        report.counts = {s.name: len(frames[s.name]) for s in SECTIONS}
-        digest = content_hash(frames, calendar, params, canonical=True)
-        if validate_only:
-            report.action = "validated"
-            report.input_set = _summary(existing, label, config_version_id, digest)
-            transaction.set_rollback(True)
-            return _accepted(report)
-        if config is None:
-            config = CanonicalConfigVersion.objects.get(pk=config_version_id)
-        input_set = _write(
-            existing, parsed, frames, calendar, params, label, config, source, user, progress
-        )
-        input_set.content_hash = digest
-        input_set.save(update_fields=["content_hash", "updated_at"])
-        report.action = "updated" if existing else "created"
-        event_record(
-            input_set=input_set,
-            action=EventAction.UPDATE if existing else EventAction.UPLOAD,
-            actor=actor or source,
-            comment=comment,
-            metadata={
-                "source": source,
-                "apply_mode": apply_mode,
-                "status": input_set.status,
-                "content_hash": digest,
-                "counts": report.counts,
-                "files": [f["file"] for f in parsed.files],
-                "encoding": encoding,
-                "encodings": {f["file"]: f["encoding"] for f in parsed.files},
-            },
-        )
-        report.input_set = _summary(input_set, label, config.pk, digest)
+    def apply() -> ImportReport | None:
+        with transaction.atomic():
+            config = _resolve_config_version(
+                config_version_id, create_config_version, validate_only, report
+            )
+            existing = _locked_set(label)
+            if existing is not None and not label_existed:
+                _conflict(report, label)
+            _check_target(existing, config_version_id, label, report)
+            _reject_if_errors(report)
+            frames, calendar, params = _final_content(existing, parsed, apply_mode)
+            _check_set(parsed, frames, calendar, report)
+            _reject_if_errors(report)
+            report.counts = {s.name: len(frames[s.name]) for s in SECTIONS}
+            digest = content_hash(frames, calendar, params, canonical=True)
+            if validate_only:
+                report.action = "validated"
+                report.input_set = _summary(existing, label, config_version_id, digest)
+                transaction.set_rollback(True)
+                return None
+            if config is None:
+                config = CanonicalConfigVersion.objects.get(pk=config_version_id)
+            input_set = _write(
+                existing, parsed, frames, calendar, params, label, config, source, user, progress
+            )
+            input_set.content_hash = digest
+            input_set.save(update_fields=["content_hash", "updated_at"])
+            report.action = "updated" if existing else "created"
+            event_record(
+                input_set=input_set,
+                action=EventAction.UPDATE if existing else EventAction.UPLOAD,
+                actor=actor or source,
+                comment=comment,
+                metadata={
+                    "source": source,
+                    "apply_mode": apply_mode,
+                    "status": input_set.status,
+                    "content_hash": digest,
+                    "counts": report.counts,
+                    "files": [f["file"] for f in parsed.files],
+                    "encoding": encoding,
+                    "encodings": {f["file"]: f["encoding"] for f in parsed.files},
+                },
+            )
+            report.input_set = _summary(input_set, label, config.pk, digest)
+        return report
+
+    try:
+        if retry_when_locked(apply, what="input_set_import") is None:
+            return _accepted(report)  # validate_only
+    except IntegrityError:
+        # A concurrent upload inserted the same label (or config version) first.
+        if PlanningInputSet.objects.filter(label=label).exists():
+            _conflict(report, label)
+        if (
+            create_config_version
+            and CanonicalConfigVersion.objects.filter(pk=config_version_id).exists()
+        ):
+            report.errors.append(
+                ImportIssue(
+                    file="-",
+                    column="config_version_id",
+                    code=ConfigVersionExists.code,
+                    message=f"Config version {config_version_id} already exists.",
+                )
+            )
+            _reject_if_errors(report)
+        raise
     if progress:
         progress("done", 1, 1)
     return _accepted(report)
+
+
+def _locked_set(label: str) -> PlanningInputSet | None:
+    """The set ``label``, row-locked for this transaction, or ``None``."""
+    return PlanningInputSet.objects.select_for_update().filter(label=label).first()
+
+
+def _conflict(report: ImportReport, label: str) -> None:
+    """Raise :class:`ImportConflict`: another upload created ``label`` meanwhile."""
+    report.errors.append(
+        ImportIssue(
+            file="-",
+            column="label",
+            code=ImportConflict.code,
+            message=(
+                f"Input set '{label}' was created by another upload while this one was being "
+                "read; nothing was written. Send it again to replace that draft's data."
+            ),
+            value=label,
+        )
+    )
+    report.status, report.action = "error", "rejected"
+    metrics.input_set_imports_total.labels(result="rejected", source=report.source).inc()
+    raise ImportConflict(report)
 
 
 def _reject_if_errors(report: ImportReport) -> None:

@@ -13,6 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from planning_hub.db_busy import DatabaseBusy, is_locked, retry_after_seconds
 from planning_hub.errors import DomainError
 
 logger = logging.getLogger("planning_hub.api")
@@ -29,6 +30,8 @@ class ApiError(exceptions.APIException):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DatabaseBusy) or is_locked(exc):
+        return _busy(exc)
     if isinstance(exc, DomainError):
         return _body(str(exc), exc.code, exc.http_status, exc.errors())
     if isinstance(exc, ApiError):
@@ -52,6 +55,15 @@ def exception_handler(exc, context):
         "code": code if isinstance(code, str) else "error",
         "errors": [],
     }
+    return response
+
+
+def _busy(exc) -> Response:
+    """503 with ``Retry-After`` for SQLite's "database is locked" after the retries
+    (``planning_hub.db_busy``): the client may simply send the request again."""
+    busy = exc if isinstance(exc, DatabaseBusy) else DatabaseBusy(retry_after_seconds())
+    response = _body(str(busy), busy.code, status.HTTP_503_SERVICE_UNAVAILABLE)
+    response["Retry-After"] = str(busy.retry_after)
     return response
 
 

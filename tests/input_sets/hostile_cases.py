@@ -67,6 +67,12 @@ CASES = [
         (DEMAND, 3, "demand", "column_count_mismatch"),
     ),
     Case(
+        "column_count_mismatch_with_cr_line_ends",  # found by the fuzz test: pandas ends lines at \r
+        DEMAND,
+        b"family,period,demand\rKETTLE,2026-01,1,000\rKETTLE,2026-02,5\r",
+        (DEMAND, 2, "demand", "column_count_mismatch"),
+    ),
+    Case(
         "value_too_long",
         DEMAND,
         HEADER + b"K" * 10_000 + b",2026-01,1\n",

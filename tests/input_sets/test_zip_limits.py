@@ -112,6 +112,15 @@ def test_a_damaged_member_is_invalid_zip():
     assert refused(bytes(data)) == ("demand_family.csv", "invalid_zip")
 
 
+def test_an_archive_of_an_unsupported_zip_version_is_invalid_zip():
+    """Found by the fuzz test: ``ZipFile()`` raises NotImplementedError ("zip file version
+    7.8") for a central directory asking for a newer format."""
+    data = bytearray(zip_of({"demand_family.csv": b"family,period,demand\n"}))
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 78  # version needed to extract
+    assert refused(bytes(data)) == ("upload.zip", "invalid_zip")
+
+
 @pytest.mark.django_db
 def test_the_command_refuses_a_bomb_with_exit_1_and_a_report(config_version, tmp_path):
     path = tmp_path / "bomb.zip"

@@ -13,6 +13,7 @@ from input_sets.io.bundle import BundleError, InputBundle
 from input_sets.io.encoding import AUTO, normalize_encoding
 from input_sets.services import input_set_import
 from input_sets.services.importing import ImportReport
+from planning_hub.db_busy import DatabaseBusy
 
 from ._common import ProgressBar, fail, print_json
 
@@ -86,6 +87,8 @@ class Command(BaseCommand):
         except ImportRejected as exc:
             self._emit(exc.report, opts)
             raise fail(str(exc)) from exc
+        except DatabaseBusy as exc:  # SQLite stayed locked through every retry
+            raise fail(f"{exc.code}: {exc}") from exc
         self._emit(report, opts)
 
     def _emit(self, report, opts):
