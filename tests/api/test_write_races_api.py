@@ -254,3 +254,22 @@ def test_the_command_exits_1_when_the_database_stays_locked(
     assert exc_info.value.returncode == 1
     assert str(exc_info.value).startswith("database_busy: The database is busy")
     assert not PlanningInputSet.objects.filter(label="locked").exists()
+
+
+def test_a_real_sqlite_lock_is_recognised(tmp_path):
+    """The text matched is the one SQLite gives when another connection holds the write lock."""
+    import sqlite3
+
+    path = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    waiter = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as exc_info:
+            waiter.execute("BEGIN IMMEDIATE")
+        assert db_busy.is_locked(exc_info.value)
+        assert db_busy.is_locked(OperationalError(str(exc_info.value)))
+    finally:
+        waiter.close()
+        holder.close()
