@@ -10,9 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pandas as pd
+
 from .aggregate import aggregate, aggregate_warnings
 from .allocate import allocate, normalise_mix
 from .anchor import anchor_adjust
+from .balance import plan_balance_check, psi_flow, with_aggregate_flow
 from .calendar import PlanCalendar
 from .inputs import PipelineInputs, normalise_inputs
 from .levels import reconcile_levels
@@ -85,7 +88,7 @@ def run(
     completion 0–99, non-decreasing) and finally with ``("done", 100)``; an exception raised
     by the callback aborts the run. Step names: prepare, aggregate, allocate, mrp, reconcile,
     reconcile_levels, [anchor_adjust, reconcile_levels_adjusted, [mrp_adjusted,
-    reconcile_adjusted]], report, series.
+    reconcile_adjusted]], report, series (which ends with ``plan_balance_check``).
 
     Raises ``ValueError`` for invalid inputs (missing columns, invalid calendar, BOM cycle).
     """
@@ -209,6 +212,10 @@ def run(
     agg_rw, det_rw = receipts_rewrite(
         agg, det_eff, rec_eff.plan_final, cal, round_mode=params.round_mode
     )
+    # balanced PSI measures (issue 14 §2): one flow per SKU, summed per level bucket
+    flow = psi_flow(det_rw, mrp_eff, inp.inventory, cal)
+    det_rw = pd.concat([det_rw, flow.set_axis(det_rw.index)], axis=1)
+    agg_rw = with_aggregate_flow(agg_rw, det_rw)
     series_tables = build_series_tables(
         agg_rw,
         det_rw,
@@ -217,12 +224,14 @@ def run(
         rec_eff.weekly_summary,
         det_adjusted=det_adj,
     )
+    balance = plan_balance_check(det_rw, agg_rw)
     kpis = build_kpis(
         agg_rw,
         rec_eff.weekly_summary,
         unserved_spill=rec_eff.unserved_spill,
         calendar=cal,
         week_days=params.week_days,
+        balance_violations=balance["violations"],
     )
     inputs_summary = {
         "demand_rows": len(inp.family_demand),
@@ -251,6 +260,7 @@ def run(
         series_tables=series_tables,
         series=RowLevels(series_tables),
         kpis=kpis,
+        balance=balance,
         warnings=warnings,
         inbound_issues=mres.inbound_issues,
         boundary_summary=rec.boundary_summary,

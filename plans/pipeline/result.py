@@ -69,6 +69,8 @@ class PipelineResult:
     report_adjusted: pd.DataFrame | None = None
     boundary_summary_adjusted: dict | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    #: ``plan_balance_check`` report (:func:`.balance.plan_balance_check`)
+    balance: dict = field(default_factory=dict)
 
     def kpi(self, metric: str, bucket_type: str = "total", bucket_key: str = "total"):
         """Value of one KPI, or None."""
@@ -161,7 +163,8 @@ class PipelineResult:
 
     def to_artifacts(self, max_rows: int | None = None) -> dict[str, dict]:
         """JSON-serialisable artifacts: file name → payload (``aggregate.json``,
-        ``sku_week.json``, ``mrp.json``, ``plan_final.json``, ``reconciliation_log.json``, plus
+        ``sku_week.json``, ``mrp.json``, ``plan_final.json``, ``reconciliation_log.json``,
+        ``balance_check.json``, plus
         the ``*_adjusted.json`` variants when anchor_adjust ran). Values are plain Python
         (NaN → None). A table longer than ``max_rows`` is not serialised: its payload gets
         ``rows: []`` and ``rows_omitted: <count>`` (the caller keeps the rows elsewhere)."""
@@ -184,6 +187,7 @@ class PipelineResult:
                 self.plan_final, self.weekly_summary, self.boundary_summary, self.det, limit
             ),
             "reconciliation_log.json": self._recon_payload(self.reconciliation),
+            "balance_check.json": to_jsonable(self.balance),
         }
         if self.det_adjusted is not None:
             payload = self._det_payload(self.det_adjusted, limit)

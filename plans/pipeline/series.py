@@ -30,6 +30,7 @@ KPI_METRICS = (
     KPI_UTILIZATION,
     "backlog_days",
     "unserved_spill",
+    "balance_violations",
 )
 
 
@@ -198,6 +199,7 @@ def build_kpis(
     unserved_spill: float = 0.0,
     calendar: PlanCalendar | None = None,
     week_days: int = 7,
+    balance_violations: int | None = None,
 ) -> list[dict]:
     """KPIs (spec §12.3–12.5) from the receipts-rewritten aggregate and the weekly summary.
 
@@ -205,8 +207,12 @@ def build_kpis(
       demand; ``backlog_total`` (units) per month and total; ``demand_total``,
       ``supply_total`` (units) total.
     * ``utilization_pct`` (pct): ``100·Σadjusted_load/Σcapacity`` over the weekly summary.
-    * ``backlog_days`` (days): ``Σspill_out / (Σoriginal_load/(weeks·week_days))``.
+    * ``backlog_days`` (days): ``backlog_total / average daily demand`` with average daily
+      demand ``= demand_total / (weeks · week_days)`` (issue 14: > 0 whenever there is
+      backlog; the reference's ``Σspill_out / (Σoriginal_load/(weeks·7))`` measured capacity
+      spill, not backlog, and read 0 with backlog 290 on the sample).
     * ``unserved_spill`` (units): FG load still spilling after the last week (Q14).
+    * ``balance_violations`` (count), when given: failed ``plan_balance_check`` identities.
     """
     cal = calendar or PlanCalendar(None)
     out: list[dict] = []
@@ -233,11 +239,12 @@ def build_kpis(
     out.append(
         _kpi(KPI_UTILIZATION, "total", "total", 100.0 * adj / cap if cap > 0 else 0.0, "pct")
     )
-    orig = float(ws["original_load"].sum()) if len(ws) else 0.0
-    spill = float(ws["spill_out"].sum()) if len(ws) else 0.0
-    per_day = orig / (len(ws) * week_days) if len(ws) else 0.0
+    backlog = float(a["backlog"].sum())
+    per_day = d_tot / (len(ws) * week_days) if len(ws) else 0.0
     out.append(
-        _kpi("backlog_days", "total", "total", spill / per_day if per_day > 0 else 0.0, "days")
+        _kpi("backlog_days", "total", "total", backlog / per_day if per_day > 0 else 0.0, "days")
     )
     out.append(_kpi("unserved_spill", "total", "total", unserved_spill, "units"))
+    if balance_violations is not None:
+        out.append(_kpi("balance_violations", "total", "total", balance_violations, "count"))
     return out

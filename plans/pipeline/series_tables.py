@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .balance import bucket_flow
 from .common import gc_paused
 from .keys import as_key, key_positions
 from .rounding import round6
@@ -89,6 +90,11 @@ _WEEKLY_COLUMNS = (
 )
 
 
+#: balanced flow measures of the det and aggregate levels (:mod:`.balance`, pieces); null in
+#: ``det_adjusted`` and in plans stored before they existed
+FLOW_MEASURES = ("receipts", "shipments", "backlog_open", "backlog_close")
+
+
 @dataclass(frozen=True)
 class LevelSchema:
     """How one level is stored and shown.
@@ -125,6 +131,7 @@ _DET = LevelSchema(
         "backlog",
         "on_hand_start",
         "on_hand_end",
+        *FLOW_MEASURES,
         "family",
         "period",
         "families",
@@ -138,7 +145,7 @@ _DET = LevelSchema(
         "inventory_close": "on_hand_end",
     },
     extra=("family", "period", "on_hand_start", "on_hand_end"),
-    optional_extra=("families", "periods"),
+    optional_extra=("families", "periods", *FLOW_MEASURES),
 )
 _MRP_ROWS = {
     "demand": "gross_req",
@@ -152,14 +159,27 @@ LEVELS: dict[str, LevelSchema] = {
         bucket_type="month",
         item="family",
         bucket="period",
-        columns=("family", "period", "demand", "supply", "backlog", "capacity_total"),
+        columns=(
+            "family",
+            "period",
+            "demand",
+            "supply",
+            "backlog",
+            "capacity_total",
+            "on_hand_start",
+            "on_hand_end",
+            *FLOW_MEASURES,
+        ),
         rows={
             "demand": "demand",
             "supply": "supply",
             "backlog": "backlog",
             "capacity_used": "capacity_total",
+            "inventory_open": "on_hand_start",
+            "inventory_close": "on_hand_end",
         },
         extra=("capacity_total",),
+        optional_extra=FLOW_MEASURES,
         extra_const={"note": "aggregate"},
     ),
     "det": _DET,
@@ -231,8 +251,18 @@ def table_aggregate(aggregate_df: pd.DataFrame) -> pd.DataFrame:
             "supply": a["supply"].to_numpy(dtype=float),
             "backlog": a["backlog"].to_numpy(dtype=float),
             "capacity_total": a["capacity_total"].to_numpy(dtype=float),
+            "on_hand_start": _optional(a, "on_hand_open"),
+            "on_hand_end": _optional(a, "on_hand_close"),
+            **{m: _optional(a, m) for m in FLOW_MEASURES},
         }
     )
+
+
+def _optional(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A float column of ``frame``, NaN where the frame does not have it."""
+    if column in frame.columns:
+        return frame[column].to_numpy(dtype=float)
+    return np.full(len(frame), np.nan)
 
 
 def table_det(det: pd.DataFrame, mrp_table: pd.DataFrame | None) -> pd.DataFrame:
@@ -251,7 +281,13 @@ def table_det(det: pd.DataFrame, mrp_table: pd.DataFrame | None) -> pd.DataFrame
         m: np.bincount(inv, weights=det[m].to_numpy(dtype=float), minlength=n)
         for m in ("demand", "supply", "backlog")
     }
-    ohs, ohe = _det_on_hand(mrp_table, s_c.categories, w_c.categories, uniq, n)
+    if "flow_seq" in det.columns:  # balanced on hand and flow of .balance
+        flow = bucket_flow(inv, det, det["demand"].to_numpy(float), n)
+        ohs, ohe = flow["on_hand_open"], flow["on_hand_close"]
+        measures = {m: flow[m] for m in FLOW_MEASURES}
+    else:
+        ohs, ohe = _det_on_hand(mrp_table, s_c.categories, w_c.categories, uniq, n)
+        measures = {m: np.full(n, np.nan) for m in FLOW_MEASURES}
     families, periods = _multi_keys(f_c, p_c, inv, n)
     return pd.DataFrame(
         {
@@ -260,6 +296,7 @@ def table_det(det: pd.DataFrame, mrp_table: pd.DataFrame | None) -> pd.DataFrame
             **sums,
             "on_hand_start": ohs,
             "on_hand_end": ohe,
+            **measures,
             "family": _from_codes(f_c, f_c.codes[first_idx]),
             "period": _from_codes(p_c, p_c.codes[first_idx]),
             "families": families,
@@ -384,6 +421,8 @@ def series_rows(level: str, table: pd.DataFrame) -> pd.DataFrame:
 def _column(table: pd.DataFrame, source: str) -> np.ndarray:
     """A table column as floats; ``a|b`` is column ``a`` where not null, else ``b``."""
     first, _, fallback = source.partition("|")
+    if first not in table.columns:  # stored before the column existed (e.g. aggregate on hand)
+        return np.zeros(len(table))
     values = table[first].to_numpy(dtype=float)
     if fallback:
         values = np.where(np.isnan(values), table[fallback].to_numpy(dtype=float), values)
@@ -402,9 +441,11 @@ def _extras(schema: LevelSchema, table: pd.DataFrame) -> list[dict]:
             {**dict(zip(names, row, strict=True)), **const} for row in zip(*lists, strict=True)
         ]
         for c in schema.optional_extra:
+            if c not in table.columns:  # stored before the column existed
+                continue
             for i, v in enumerate(table[c].to_numpy(dtype=object).tolist()):
                 if v is not None and not (isinstance(v, float) and np.isnan(v)):
-                    extras[i][c] = list(v)
+                    extras[i][c] = v if isinstance(v, int | float) else list(v)
     return extras
 
 

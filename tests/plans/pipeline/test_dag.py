@@ -78,6 +78,7 @@ def test_artifacts_are_json_serialisable():
         "mrp.json",
         "plan_final.json",
         "reconciliation_log.json",
+        "balance_check.json",
         "sku_week_adjusted.json",
         "reconciliation_log_adjusted.json",
         "mrp_adjusted.json",
@@ -89,6 +90,7 @@ def test_artifacts_are_json_serialisable():
     assert len(back["sku_week.json"]["rows"]) == 186
     assert back["plan_final.json"]["boundary_summary"]["period"] == "2025-06"
     assert back["reconciliation_log.json"]["schema_version"] == "recon-aggdet-1.0"
+    assert back["balance_check.json"]["violations"] == 0
     assert back["sku_week_adjusted.json"]["cutover"]["anchor_policy"] == "blend"
     assert "det_adjusted" in res.series
 

@@ -181,7 +181,11 @@ def test_pipeline_invariants(demand, capacity, mix, anchor):
         params,
     )
     assert res.reconciliation["summary"]["tol_violations"] == 0
+    assert res.balance["violations"] == 0, res.balance["examples"]
+    assert res.kpi("balance_violations") == 0
     assert 0 <= res.kpi("fill_rate") <= 1
+    if res.kpi("backlog_total") > 0:
+        assert res.kpi("backlog_days") > 0
     ws = res.weekly_summary
     # every unit of FG load is either placed or reported as unserved spill (Q14), up to the
     # rounding of each FG item-week's adjusted release (spec §8.6: rq per item and week)

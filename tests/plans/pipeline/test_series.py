@@ -68,6 +68,7 @@ def test_kpis_from_rewritten_aggregate(result):
         "utilization_pct",
         "backlog_days",
         "unserved_spill",
+        "balance_violations",
     }
     assert all(
         set(k) == {"metric", "bucket_type", "bucket_key", "value", "unit"} for k in result.kpis
@@ -90,8 +91,8 @@ def test_kpi_formulas_by_hand():
     assert k[("fill_rate", "P1")] == (1.0, "ratio")  # clamped
     assert k[("fill_rate", "P2")] == (1.0, "ratio")  # no demand
     assert k[("utilization_pct", "total")] == (70.0, "pct")
-    # 4 / (14 / (2 weeks · 7 days)) = 4 days
-    assert k[("backlog_days", "total")] == (4.0, "days")
+    # backlog 1 / (demand 10 / (2 weeks · 7 days)) = 1.4 days (issue 14: backlog, not spill)
+    assert k[("backlog_days", "total")] == (1.4, "days")
     assert k[("unserved_spill", "total")] == (2.5, "units")
 
 
@@ -154,7 +155,12 @@ def test_row_view_rebuilds_every_measure_from_the_table(result):
     first = rows.iloc[0]["extra"]
     assert first["lot"] == mrp.iloc[0]["lot"] and first["on_hand_end"] == mrp.iloc[0]["on_hand_end"]
     agg = result.series["aggregate"].iloc[0]
-    assert agg["extra"] == {"capacity_total": agg["capacity_used"], "note": "aggregate"}
+    flow = {m: agg["extra"][m] for m in ("receipts", "shipments", "backlog_open", "backlog_close")}
+    assert agg["extra"] == {"capacity_total": agg["capacity_used"], "note": "aggregate", **flow}
+    table = result.series_tables["aggregate"].iloc[0]
+    assert flow["shipments"] == table["shipments"] and agg["inventory_close"] == round(
+        table["on_hand_end"], 6
+    )
 
 
 def test_rewrite_splits_shared_sku_by_family_demand_and_keeps_unplanned_supply():
