@@ -27,7 +27,9 @@ rusage of that one process) belong to one operation:
   does not fit this machine, which is recorded): the same pipeline, then every level turned
   into the §12.2 row shape (``plans.pipeline.series_tables.series_rows``) and inserted into
   the legacy ``plans_planseries`` table with plain ``cursor.executemany`` in batches of
-  ``--batch`` rows, all 34 columns as the old ``insert_frame`` sent them, one transaction.
+  ``--batch`` rows, all 34 columns as the old ``insert_frame`` sent them, one transaction
+  (``--baseline-copy``: PostgreSQL ``COPY`` instead, the previous design's path there; plain
+  ``executemany`` managed only ~2,300 rows/s on PostgreSQL in the smoke runs).
   Its storage is measured the same way; the rows are deleted again (untimed) afterwards.
 
 Segments go to ``PLAN_SERIES_STORAGE_OPTIONS={"location": "/tmp/bench_pipeline_series-<db>"}``
@@ -42,6 +44,10 @@ Run (the database name must contain "bench"; it is reset first unless ``--keep-d
     su postgres -c "createdb -O planning_hub planning_hub_bench"   # once
     .venv/bin/python bench/run_pipeline_bench.py --scales 1,5,20 --repeat 3 --repeat-large 1 \\
         --command --database-url \\
+        postgres://planning_hub:planning_hub@127.0.0.1:5432/planning_hub_bench
+    # the same with the baseline by COPY (hours faster at 5x on PostgreSQL)
+    .venv/bin/python bench/run_pipeline_bench.py --scales 1,5,20 --repeat 3 --repeat-large 1 \\
+        --command --baseline-copy --database-url \\
         postgres://planning_hub:planning_hub@127.0.0.1:5432/planning_hub_bench
     # smoke run (~1 min)
     .venv/bin/python bench/run_pipeline_bench.py --scales 0.05 --repeat 1 --command \\
@@ -245,7 +251,7 @@ def run_scale(args, scale: float, version_id: int, label: str, ctx: dict) -> dic
 
     def baseline(i):
         name = f"baseline{tag}-{i}"
-        params = {"label": label, "batch": args.batch}
+        params = {"label": label, "batch": args.batch, "copy": args.baseline_copy}
         try:
             return with_storage(name, lambda: child("baseline_rows", env, log_dir, name, **params))
         finally:
@@ -603,23 +609,33 @@ def child_baseline_rows(params) -> dict:
             del table
             build[level] = round(time.perf_counter() - t, 3)
             t = time.perf_counter()
-            for start in range(0, len(values), batch):
-                cursor.executemany(sql, values[start : start + batch])
+            if params.get("copy") and connection.vendor == "postgresql":
+                # the previous design's PostgreSQL path (insert_frame used COPY there)
+                copy_sql = f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for row in values:
+                        copy.write_row(row)
+            else:
+                for start in range(0, len(values), batch):
+                    cursor.executemany(sql, values[start : start + batch])
             insert[level] = round(time.perf_counter() - t, 3)
             rows[level] = len(values)
             del values
         t_commit = time.perf_counter()
     stages["commit"] = round(time.perf_counter() - t_commit, 3)
     stages["rows build (series_rows + tuples)"] = round(sum(build.values()), 3)
-    stages["executemany"] = round(sum(insert.values()), 3)
+    stages["insert"] = round(sum(insert.values()), 3)
     return {
         "op_seconds": round(time.perf_counter() - started, 3),
         "write_seconds": round(time.perf_counter() - t_write, 3),
         "plan": plan.version_id,
         "batch": batch,
+        "method": "copy"
+        if params.get("copy") and connection.vendor == "postgresql"
+        else "executemany",
         "stages": stages,
         "rows_build_seconds": build,
-        "executemany_seconds": insert,
+        "insert_seconds": insert,
         "series_rows": rows,
         "series_rows_total": sum(rows.values()),
         "columns": len(columns),
@@ -733,6 +749,12 @@ def main(argv=None) -> None:
         help=f"Runs per operation at scale ≥ {LARGE_SCALE} (e.g. 1; noted in the output).",
     )
     parser.add_argument("--batch", type=int, default=5000, help="executemany batch (baseline).")
+    parser.add_argument(
+        "--baseline-copy",
+        action="store_true",
+        help="PostgreSQL: insert the baseline rows with COPY (as the previous design did) "
+        "instead of executemany, which is several times slower there.",
+    )
     parser.add_argument(
         "--no-baseline", dest="baseline", action="store_false", help="Skip the row baseline."
     )
