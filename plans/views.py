@@ -104,6 +104,7 @@ def plan_detail(request, version):
     series = SeriesRows(plan=plan, levels=[level], items=[item] if item else None)
     page = Paginator(series, 50).get_page(request.GET.get("page"))
     context = {
+        "flow_level": level in ("det", "aggregate"),
         "plan": plan,
         "kpis": plan_kpi_totals(plan_id=plan.pk),
         "levels": SeriesLevel.choices,

@@ -207,3 +207,28 @@ def test_plan_form_survives_bad_query_values_and_shows_its_errors(planner_client
     )
     assert response.status_code == 200
     assert 'id="plan-create"' in response.content.decode()
+
+
+def test_plan_page_shows_the_balanced_flow_and_what_it_means(planner_client, ready_set):
+    from plans.services import plan_create_and_execute
+
+    job = plan_create_and_execute(
+        config_version_id=1, input_set_label="demo", trigger="cli", sync=True
+    )
+    url = f"/ui/plans/{job.plan.version_id}"
+    for level in ("det", "aggregate"):
+        page = planner_client.get(f"{url}?level={level}").content.decode()
+        assert "Shipments" in page and 'id="series-legend"' in page
+        body = page.split('<table id="series">', 1)[1].split("</tbody>", 1)[0]
+        rows = [r for r in body.split("<tr>")[2:] if 'class="num"' in r]
+        assert rows, level
+        for row in rows:
+            cells = [c.split("</td>")[0] for c in row.split('<td class="num">')[1:]]
+            demand, _, _, oh_open, oh_close, _, receipts, shipments, _ = (
+                float(c.replace(",", "")) for c in cells
+            )
+            # on hand (close) = on hand (open) + receipts − shipments, as the legend says
+            assert abs(oh_open + receipts - shipments - oh_close) < 0.11, (level, cells)
+            assert shipments <= oh_open + receipts + 0.11
+    mrp = planner_client.get(f"{url}?level=mrp").content.decode()
+    assert "Shipments" not in mrp and "series-legend" not in mrp
