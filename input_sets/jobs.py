@@ -47,3 +47,39 @@ class DiffRunner(JobRunner):
             "input_set_label": diff.input_set.label,
             "input_set_content_hash": diff.content_hash,
         }
+
+
+@register
+class ImportRunner(JobRunner):
+    """The ``import`` kind: a large upload parsed by a worker (``params``: label, config
+    version, options and the staged files; ``result``: the import report)."""
+
+    kind = "import"
+    label = _("Upload")
+    first_step = "read"
+    # the import reports rows written from inside its COPY (PostgreSQL): a progress UPDATE on
+    # that connection would wait for the COPY forever
+    deferred_progress = True
+
+    def task_name(self, job) -> str:
+        return f"import-{job.params.get('label', job.pk)}"
+
+    def run(self, job, progress):
+        from .services.upload_jobs import input_set_import_run
+
+        return input_set_import_run(job=job, progress=progress)
+
+    def describe(self, job) -> dict:
+        label = job.params.get("label")
+        stored = (job.result or {}).get("input_set") or {}
+        link = reverse("input_sets:detail", args=[label]) if stored.get("label") else None
+        report = job.result or {}
+        return {
+            "kind_display": str(self.label),
+            "subject": label,
+            "link": link,
+            "input_set_label": label,
+            "input_set_content_hash": stored.get("content_hash"),
+            "counts": report.get("counts") or {},
+            "issues": (report.get("errors") or [])[:100],
+        }

@@ -23,6 +23,7 @@ from .io.encoding import AUTO
 from .models import DiffStatus, InputSetDiffRow
 from .sections import SECTIONS, SECTIONS_BY_NAME
 from .services import input_set_diff_request, input_set_export_zip, input_set_import
+from .services.upload_jobs import input_set_import_enqueue, upload_is_large
 
 VIEW = "input_sets.view_planninginputset"
 PAGE_SIZE = 25
@@ -60,18 +61,27 @@ def input_set_upload(request):
     errors, warnings = [], []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            bundle = InputBundle.from_uploads(request.FILES.getlist("files"), name=data["label"])
-            report = input_set_import(
-                bundle=bundle,
-                label=data["label"],
-                config_version_id=data["config_version"].pk,
-                source=InputSetSource.UI,
-                actor=request.user.get_username(),
-                user=request.user,
-                comment=data["comment"],
-                encoding=data["encoding"] or AUTO,
+        uploads = request.FILES.getlist("files")
+        options = {
+            "label": data["label"],
+            "config_version_id": data["config_version"].pk,
+            "source": InputSetSource.UI,
+            "actor": request.user.get_username(),
+            "user": request.user,
+            "comment": data["comment"],
+            "encoding": data["encoding"] or AUTO,
+        }
+        if upload_is_large(uploads):
+            job = input_set_import_enqueue(uploads=uploads, trigger="ui", **options)
+            messages.info(
+                request,
+                _("The upload of %(label)s is large; a worker is reading it.")
+                % {"label": data["label"]},
             )
+            return redirect("jobs:detail", job_id=job.pk)
+        try:
+            bundle = InputBundle.from_uploads(uploads, name=data["label"])
+            report = input_set_import(bundle=bundle, **options)
         except BundleError as exc:
             errors = [exc.issue]
         except ImportRejected as exc:

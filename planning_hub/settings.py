@@ -254,7 +254,6 @@ if env.str("REDIS_URL", default=""):
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = env.str("REDIS_URL")
 
-# --- Planning Hub ---------------------------------------------------------------------------
 # --- Jobs (planning_hub.jobs) ---------------------------------------------------------------
 # A running job's worker moves its heartbeat this often; a running job whose heartbeat is older
 # than JOBS_STALE_AFTER_SECONDS is marked failed by the sweep every cluster worker runs every
@@ -263,7 +262,14 @@ if env.str("REDIS_URL", default=""):
 JOBS_HEARTBEAT_SECONDS = env.int("JOBS_HEARTBEAT_SECONDS", default=10)
 JOBS_STALE_AFTER_SECONDS = env.int("JOBS_STALE_AFTER_SECONDS", default=60)
 JOBS_SWEEP_SECONDS = env.int("JOBS_SWEEP_SECONDS", default=15)
+# Uploads reading as more than this many bytes (the files; for one zip what its members declare)
+# are staged to INPUT_SETS_UPLOAD_STAGING_DIR and parsed by a worker (API 202 + job).
+INPUT_SETS_ASYNC_UPLOAD_BYTES = env.int("INPUT_SETS_ASYNC_UPLOAD_BYTES", default=8 * 1024**2)
+INPUT_SETS_UPLOAD_STAGING_DIR = env.str(
+    "INPUT_SETS_UPLOAD_STAGING_DIR", default=str(BASE_DIR / "var" / "uploads")
+)
 
+# --- Planning Hub ---------------------------------------------------------------------------
 # Refuse approval by the user who uploaded the set (four-eyes principle).
 INPUT_SETS_FOUR_EYES = env.bool("INPUT_SETS_FOUR_EYES", default=False)
 # Cached diffs older than this are stale and recomputed on the next request.

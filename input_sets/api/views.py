@@ -7,6 +7,7 @@ Views only translate HTTP to service calls; domain errors become JSON in
 import re
 
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -19,14 +20,18 @@ from planning_hub.api.serializers import ERROR_RESPONSES, CommentSerializer, Err
 
 from .. import selectors
 from ..choices import InputSetSource
-from ..io.bundle import BundleError, InputBundle
+from ..io.bundle import BundleError
 from ..models import LABEL_PATTERN, CanonicalConfigVersion, PlanningInputSet
 from ..sections import SECTIONS_BY_NAME
 from ..services import (
     input_set_diff_request,
     input_set_export_zip,
-    input_set_import,
     input_set_review,
+)
+from ..services.upload_jobs import (
+    input_set_import_enqueue,
+    input_set_import_uploads,
+    upload_is_large,
 )
 from .filtersets import InputSetFilterSet
 from .serializers import (
@@ -128,24 +133,43 @@ class InputSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         form = UploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
+        options = {
+            "label": data["label"],
+            "config_version_id": data["config_version"],
+            "apply_mode": data["apply_mode"],
+            "validate_only": data["validate_only"],
+            "source": InputSetSource.API,
+            "actor": request.user.get_username(),
+            "user": request.user,
+            "comment": data["comment"],
+            "encoding": data["encoding"],
+        }
+        if upload_is_large(data["files"]):
+            return self._accepted(
+                input_set_import_enqueue(uploads=data["files"], trigger="api", **options)
+            )
         try:
-            bundle = InputBundle.from_uploads(data["files"], name=data["label"])
+            report = input_set_import_uploads(uploads=data["files"], **options)
         except BundleError as exc:
             raise ApiError(exc.issue.message, exc.issue.code, 400, [exc.issue.as_dict()]) from exc
-        report = input_set_import(
-            bundle=bundle,
-            label=data["label"],
-            config_version_id=data["config_version"],
-            apply_mode=data["apply_mode"],
-            validate_only=data["validate_only"],
-            source=InputSetSource.API,
-            actor=request.user.get_username(),
-            user=request.user,
-            comment=data["comment"],
-            encoding=data["encoding"],
-        )
         code = status.HTTP_201_CREATED if report.action == "created" else status.HTTP_200_OK
         return Response(report.as_dict(), status=code)
+
+    def _accepted(self, job) -> Response:
+        """202 for an upload parsed in a job: ``{job: {id, type, status, progress, url}, label}``
+        and ``Location`` of the job, whose ``result`` becomes the import report."""
+        url = reverse("api:job-detail", args=[job.pk])
+        payload = {
+            "job": {
+                "id": job.pk,
+                "type": job.kind,
+                "status": job.status,
+                "progress": job.progress,
+                "url": url,
+            },
+            "label": job.params["label"],
+        }
+        return Response(payload, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
 
     @extend_schema(
         parameters=[

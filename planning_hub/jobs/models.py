@@ -7,8 +7,9 @@ succeeded | failed; queued → canceled; failed | canceled → (retry) a new que
 a job whose worker died is told from a slow one by its heartbeat alone
 (:func:`planning_hub.jobs.services.jobs_sweep_stale`), never by asking whether a pid is alive.
 
-``object`` is what the job works on (a plan version, an input-set diff); ``result`` is the
-kind's JSON result reference (e.g. the KPI summary of a plan run).
+``object`` is what the job works on (a plan version, an input-set diff); ``params`` what the
+kind needs besides (e.g. an upload's label and staged files); ``result`` is the kind's JSON
+result reference (e.g. the KPI summary of a plan run, an upload's import report).
 """
 
 from django.conf import settings
@@ -60,6 +61,7 @@ class Job(models.Model):
     )
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     object = GenericForeignKey("object_type", "object_id")
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     retry_of = models.ForeignKey(

@@ -37,6 +37,9 @@ class JobRunner:
     kind: ClassVar[str] = ""
     label: ClassVar[str] = ""  # for people (lazy translation)
     first_step: ClassVar[str] = "start"  # current_step when claimed
+    # progress reported from inside a database operation on the job's own connection (a
+    # COPY): written by the heartbeat thread instead (JobProgress(deferred=True))
+    deferred_progress: ClassVar[bool] = False
     related: ClassVar[tuple[str, ...]] = ()
 
     def task_name(self, job) -> str:

@@ -37,9 +37,11 @@ def job_create(
     trigger: str = "",
     user=None,
     retry_of: Job | None = None,
+    params: dict | None = None,
     enqueue: bool = True,
 ) -> Job:
-    """Create a queued job of ``kind`` about ``obj`` (any model instance, or None).
+    """Create a queued job of ``kind`` about ``obj`` (any model instance, or None) with the
+    kind's ``params`` (JSON).
 
     With ``enqueue`` the job is handed to django-q2 when the surrounding transaction commits
     (at once outside a transaction), so a worker never sees a job whose rows are not
@@ -53,6 +55,7 @@ def job_create(
         trigger=trigger,
         created_by=user if getattr(user, "is_authenticated", False) else None,
         retry_of=retry_of,
+        params=params or {},
     )
     if enqueue:
         transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
@@ -97,23 +100,45 @@ def job_claim(*, job_id: int, step: str = "start") -> bool:
 class JobProgress:
     """``progress(step, percent)`` for a running job: writes step, percent (clamped to 0–99)
     and heartbeat; throttled so a step costs one UPDATE per 5 %. ``also`` is called with every
-    report (e.g. a command's progress printer)."""
+    report (e.g. a command's progress printer). With ``deferred`` nothing is written on the
+    caller's connection (a kind that reports from inside a COPY on it): the heartbeat thread
+    writes the latest report with each beat (:meth:`flush`)."""
 
-    def __init__(self, job_id: int, also: Callable[[str, int], None] | None = None):
+    def __init__(
+        self,
+        job_id: int,
+        also: Callable[[str, int], None] | None = None,
+        *,
+        deferred: bool = False,
+    ):
         self.job_id = job_id
         self.also = also
+        self.deferred = deferred
         self.last: tuple[str, int] | None = None
+        self.pending: tuple[str, int] | None = None
 
     def __call__(self, step: str, percent: int) -> None:
         percent = max(0, min(99, int(percent)))
         if self.also:
             self.also(step, percent)
+        if self.deferred:
+            self.pending = (step, percent)
+            return
         if self.last and self.last[0] == step and percent - self.last[1] < 5:
             return
         self.last = (step, percent)
         Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
             current_step=step, progress=percent, heartbeat_at=timezone.now()
         )
+
+    def flush(self) -> bool:
+        """Beat the heartbeat, with the latest deferred report if any (the heartbeat thread
+        calls this); False when the job is no longer running."""
+        pending, self.pending = self.pending, None
+        fields = {"heartbeat_at": timezone.now()}
+        if pending:
+            fields.update(current_step=pending[0], progress=pending[1])
+        return bool(Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(**fields))
 
 
 def job_heartbeat(*, job_id: int) -> bool:
@@ -196,6 +221,7 @@ def job_retry(*, job_id: int, user=None) -> Job:
             kind=old.kind,
             object_type_id=old.object_type_id,
             object_id=old.object_id,
+            params=old.params,
             trigger=old.trigger,
             created_by=user if getattr(user, "is_authenticated", False) else None,
             retry_of=old,
@@ -219,8 +245,9 @@ def job_execute(*, job_id: int, progress: Callable[[str, int], None] | None = No
     job.refresh_from_db()
     started = time.monotonic()
     try:
-        with heartbeat(job.pk):
-            result = runner.run(job, JobProgress(job.pk, also=progress))
+        reporter = JobProgress(job.pk, also=progress, deferred=runner.deferred_progress)
+        with heartbeat(job.pk, beat=reporter.flush):
+            result = runner.run(job, reporter)
         if job.status == JobStatus.RUNNING:
             job_succeed(job=job, result=result)
         metrics.jobs_completed_total.labels(type=job.kind).inc()

@@ -34,18 +34,24 @@ def _loop(stop: threading.Event, seconds: float, tick, name: str) -> None:
 
 
 @contextmanager
-def heartbeat(job_id: int):
-    """Beat ``job_id``'s heartbeat every ``JOBS_HEARTBEAT_SECONDS`` inside the block."""
+def heartbeat(job_id: int, beat=None):
+    """Beat ``job_id``'s heartbeat every ``JOBS_HEARTBEAT_SECONDS`` inside the block (with
+    ``beat()`` when given: e.g. :meth:`JobProgress.flush`, which also writes deferred
+    progress)."""
     seconds = settings.JOBS_HEARTBEAT_SECONDS
     if seconds <= 0:
         yield
         return
-    from .services import job_heartbeat
+    if beat is None:
+        from .services import job_heartbeat
+
+        def beat():
+            return job_heartbeat(job_id=job_id)
 
     stop = threading.Event()
     thread = threading.Thread(
         target=_loop,
-        args=(stop, seconds, lambda: job_heartbeat(job_id=job_id), f"heartbeat-{job_id}"),
+        args=(stop, seconds, beat, f"heartbeat-{job_id}"),
         name=f"job-heartbeat-{job_id}",
         daemon=True,
     )

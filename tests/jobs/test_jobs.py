@@ -143,3 +143,22 @@ def test_heartbeat_thread_moves_the_heartbeat_while_the_job_runs(settings, audit
     with heartbeat(job.pk):
         time.sleep(0.5)
     assert Job.objects.get(pk=job.pk).heartbeat_at > before
+
+
+@pytest.mark.django_db
+def test_deferred_progress_is_written_by_the_heartbeat_not_by_the_caller(
+    django_assert_num_queries,
+):
+    """A kind reporting from inside a COPY on its own connection (uploads) must not write
+    there: the report waits for the heartbeat thread's next beat."""
+    from planning_hub.jobs.services import JobProgress
+
+    job = DiffJobFactory()
+    _running(job, age_seconds=5)
+    reporter = JobProgress(job.pk, deferred=True)
+    with django_assert_num_queries(0):
+        reporter("write", 40)
+    assert reporter.flush()
+    job.refresh_from_db()
+    assert (job.current_step, job.progress) == ("write", 40)
+    assert timezone.now() - job.heartbeat_at < timezone.timedelta(seconds=5)
