@@ -177,8 +177,13 @@ def _summary(diff: InputSetDiff, sections: dict) -> dict:
 def input_set_diff_failed(*, job: Job) -> None:
     """After a ``diff`` job failed (error, or its worker died): log
     ``input_set_diff_job_failed``, record a ``diff`` event on the set with the failure and
-    count it."""
-    diff = InputSetDiff.objects.select_related("input_set", "against").get(pk=job.object_id)
+    count it (a diff purged meanwhile only logs)."""
+    diff = (
+        InputSetDiff.objects.select_related("input_set", "against").filter(pk=job.object_id).first()
+    )
+    if diff is None:  # purged meanwhile: nothing to record it on
+        logger.warning("input_set_diff_job_failed", extra={"job_id": job.pk, "error": job.error})
+        return
     logger.warning(
         "input_set_diff_job_failed",
         extra={

@@ -74,7 +74,7 @@ def test_claim_cancel_and_retry_transitions():
 
 
 @pytest.mark.django_db
-def test_sweep_fails_every_kind_by_heartbeat_alone(ready_set, settings):
+def test_sweep_fails_every_kind_by_heartbeat_alone(ready_set, settings, caplog):
     settings.JOBS_STALE_AFTER_SECONDS = 60
     plan_job = plan_create_and_execute(config_version_id=1, input_set_label="demo", trigger="api")
     diff_job = DiffJobFactory()
@@ -91,6 +91,7 @@ def test_sweep_fails_every_kind_by_heartbeat_alone(ready_set, settings):
     assert Job.objects.get(pk=slow.pk).status == JobStatus.RUNNING
     assert Run.objects.get(plan_job=plan_job).status == JobStatus.FAILED
     assert jobs_sweep_stale() == 0  # a failed job is not failed twice
+    assert "job_on_failed_error" not in caplog.text  # a diff job without its diff just logs
 
 
 @pytest.mark.django_db
