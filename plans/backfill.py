@@ -35,21 +35,6 @@ logger = logging.getLogger(__name__)
 # the row fields read back from PlanSeries (the §12.2 row shape; level and bucket type are
 # known from the level)
 _ROW_FIELDS = tuple(c for c in SERIES_COLUMNS if c not in ("level", "time_bucket_type"))
-_ROW_FIELDS = (
-    "time_bucket_key",
-    "item_key",
-    "location_key",
-    "demand",
-    "supply",
-    "backlog",
-    "inventory_open",
-    "inventory_close",
-    "capacity_used",
-    "spill_in",
-    "spill_out",
-    "boundary_zone",
-    "extra",
-)
 # columns that hold text (keys, zone) or lists; every other column is a number
 _TEXT_COLUMNS = {"family", "period", "sku", "week", "item", "zone"}
 _LIST_COLUMNS = {"families", "periods"}

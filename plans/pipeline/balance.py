@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar import PlanCalendar
-from .keys import as_key, key_positions
+from .keys import as_key, item_week_grid, key_positions
 from .rounding import round6
 
 FLOW_COLUMNS = (
@@ -84,14 +84,10 @@ def psi_flow(
     new_unit = np.r_[True, u_sorted[1:] != u_sorted[:-1]]
     slot = np.arange(n) - np.flatnonzero(new_unit)[np.cumsum(new_unit) - 1]
     demand = det["demand"].to_numpy(dtype=float)
-    share = _unit_share(unit, sku_codes, demand)
+    unit_sku, unit_share = _unit_shares(unit, sku_codes, demand)
     receipts = det["supply"].to_numpy(dtype=float).copy()
-    receipts += _scheduled_on_first_row(mrp_table, sku, wk, unit, order, share)
+    receipts += _scheduled_on_first_row(mrp_table, sku, wk, unit, order, unit_share[unit])
     on_hand0 = _initial_on_hand(inventory, sku.categories)
-    unit_sku = np.zeros(int(unit.max()) + 1, dtype=np.int64)
-    unit_sku[unit] = sku_codes
-    unit_share = np.zeros(len(unit_sku))
-    unit_share[unit] = share
     flow = _walk(order, slot, unit, receipts, demand, on_hand0[unit_sku] * unit_share)
     seq = np.empty(n, dtype=np.int64)
     seq[order] = np.arange(n)
@@ -99,9 +95,10 @@ def psi_flow(
     return pd.DataFrame({"receipts": round6(receipts), **out, "flow_seq": seq, "flow_unit": unit})
 
 
-def _unit_share(unit: np.ndarray, sku_codes: np.ndarray, demand: np.ndarray) -> np.ndarray:
-    """Per row: its flow unit's (family × SKU) share of the SKU, by demand over the horizon
-    (equal split among the SKU's families without demand); 1 for a SKU of one family."""
+def _unit_shares(unit: np.ndarray, sku_codes: np.ndarray, demand: np.ndarray):
+    """``(SKU code, share of the SKU)`` per flow unit (family × SKU): the share by demand over
+    the horizon (equal split among the SKU's families without demand); 1 for a SKU of one
+    family. ``unit``, ``sku_codes`` and ``demand`` are per DET row."""
     n_units = int(unit.max()) + 1
     unit_demand = np.bincount(unit, weights=np.maximum(demand, 0), minlength=n_units)
     unit_sku = np.zeros(n_units, dtype=np.int64)
@@ -114,7 +111,7 @@ def _unit_share(unit: np.ndarray, sku_codes: np.ndarray, demand: np.ndarray) -> 
             unit_demand / np.where(sku_demand[unit_sku] > 0, sku_demand[unit_sku], 1.0),
             1.0 / sku_units[unit_sku],
         )
-    return share[unit]
+    return unit_sku, share
 
 
 def _rank(labels: list[str], order_fn) -> np.ndarray:
@@ -136,11 +133,7 @@ def _scheduled_on_first_row(mrp_table, sku, wk, unit, order, share) -> np.ndarra
     if mrp_table is None or not len(mrp_table) or "scheduled_receipts" not in mrp_table:
         return out
     n_w = len(wk.categories)
-    mi = key_positions(mrp_table["item"], pd.Index(sku.categories))
-    mw = key_positions(mrp_table["week"], pd.Index(wk.categories))
-    ok = (mi >= 0) & (mw >= 0)
-    grid = np.zeros(len(sku.categories) * n_w)
-    np.add.at(grid, mi[ok] * n_w + mw[ok], mrp_table["scheduled_receipts"].to_numpy(float)[ok])
+    grid = item_week_grid(mrp_table, "scheduled_receipts", sku.categories, wk.categories)
     sw = np.asarray(sku.codes, dtype=np.int64) * n_w + np.asarray(wk.codes)
     uw = unit.astype(np.int64) * n_w + np.asarray(wk.codes)
     uw_sorted = uw[order]
@@ -149,8 +142,8 @@ def _scheduled_on_first_row(mrp_table, sku, wk, unit, order, share) -> np.ndarra
     return out
 
 
-def _walk(order, slot, sku_codes, receipts, demand, on_hand0) -> dict[str, np.ndarray]:
-    """The recursion of the module docstring, vectorised over flow units (``sku_codes``: the
+def _walk(order, slot, units, receipts, demand, on_hand0) -> dict[str, np.ndarray]:
+    """The recursion of the module docstring, vectorised over flow units (``units``: the
     unit of each row, ``on_hand0`` per unit): one pass per row slot (k-th row of every unit),
     so each unit appears at most once per pass."""
     n = len(order)
@@ -161,7 +154,7 @@ def _walk(order, slot, sku_codes, receipts, demand, on_hand0) -> dict[str, np.nd
     bounds = np.r_[0, np.cumsum(np.bincount(slot))]
     for k in range(len(bounds) - 1):
         rows = by_slot[bounds[k] : bounds[k + 1]]
-        s = sku_codes[rows]
+        s = units[rows]
         available = on_hand[s] + receipts[rows]
         requirement = backlog[s] + demand[rows]
         ship = np.minimum(available, requirement)

@@ -68,3 +68,16 @@ def distinct(values) -> list[str]:
     """Distinct keys of a column in order of first appearance (categorical: its observed
     categories in code order of first appearance), as plain strings."""
     return [str(v) for v in pd.unique(values if not _is_list(values) else pd.Series(values))]
+
+
+def item_week_grid(table: pd.DataFrame, column: str, items, weeks) -> np.ndarray:
+    """``table[column]`` (an item × week measure, e.g. MRP ``on_hand_start``) summed on the
+    dense grid of ``items`` × ``weeks`` (flat, ``item_pos * len(weeks) + week_pos``; 0 where
+    the table has no row). ``table`` has ``item`` and ``week`` key columns."""
+    n_w = len(weeks)
+    mi = key_positions(table["item"], pd.Index(items))
+    mw = key_positions(table["week"], pd.Index(weeks))
+    ok = (mi >= 0) & (mw >= 0)
+    grid = np.zeros(len(items) * n_w)
+    np.add.at(grid, mi[ok] * n_w + mw[ok], table[column].to_numpy(dtype=float)[ok])
+    return grid

@@ -213,7 +213,7 @@ def reconcile(
     cut_period = None
     if cutover_date:
         periods = distinct(det["period"]) if det is not None and len(det) else []
-        cut_period = calendar.cutover_period(cutover_date, pd.unique(pd.Series(periods)))
+        cut_period = calendar.cutover_period(cutover_date, periods)
         if cut_period is not None and horizon:
             kind = calendar.period_sort_key(cut_period)[0]
             kinds = {calendar.period_sort_key(calendar.week_period(w))[0] for w in horizon}

@@ -34,7 +34,7 @@ import pandas as pd
 
 from .balance import bucket_flow
 from .common import gc_paused
-from .keys import as_key, key_positions
+from .keys import as_key, item_week_grid
 from .rounding import round6
 
 SERIES_COLUMNS = [
@@ -348,16 +348,9 @@ def _n_distinct(codes: np.ndarray, inv: np.ndarray, n: int) -> np.ndarray:
 def _det_on_hand(mrp_table, skus, weeks, uniq, n) -> tuple[np.ndarray, np.ndarray]:
     if mrp_table is None or not len(mrp_table):
         return np.zeros(n), np.zeros(n)
-    n_w = len(weeks)
-    mi = key_positions(mrp_table["item"], pd.Index(skus))
-    mw = key_positions(mrp_table["week"], pd.Index(weeks))
-    ok = (mi >= 0) & (mw >= 0)
-    grid_s = np.zeros(len(skus) * n_w)
-    grid_e = np.zeros(len(skus) * n_w)
-    flat = mi[ok] * n_w + mw[ok]
-    grid_s[flat] = mrp_table["on_hand_start"].to_numpy(dtype=float)[ok]
-    grid_e[flat] = mrp_table["on_hand_end"].to_numpy(dtype=float)[ok]
-    return grid_s[uniq], grid_e[uniq]
+    start = item_week_grid(mrp_table, "on_hand_start", skus, weeks)
+    end = item_week_grid(mrp_table, "on_hand_end", skus, weeks)
+    return start[uniq], end[uniq]
 
 
 def table_mrp(mrp_table: pd.DataFrame, *, final: bool = False) -> pd.DataFrame:
